@@ -1,0 +1,345 @@
+/*
+ * conf: directive handlers and per-server settings.
+ *
+ * Every handler validates its whole value at parse time, so that a bad
+ * configuration stops ProFTPD at startup with the directive, the bad token,
+ * and (added by ProFTPD's parser) the file and line.
+ */
+
+#include "conf.h"
+#include "tls.h"
+
+/* The contexts of the server-wide directives. */
+#define SECFTP_SERVER_CTX	(CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL)
+
+/* The enum directives: one handler serves them all, by name. */
+struct enum_directive {
+  const char *name;
+  const struct secftp_token *tokens;
+  int contexts;
+};
+
+static const struct enum_directive enum_directives[] = {
+  { "SecureFTP", secftp_ftp_tokens, SECFTP_SERVER_CTX },
+  { "SecureLogin", secftp_login_tokens, SECFTP_SERVER_CTX },
+  { "SecurePassword", secftp_password_tokens, SECFTP_SERVER_CTX },
+  { "SecureDataConn", secftp_dataconn_tokens,
+    SECFTP_SERVER_CTX|CONF_DIR|CONF_DYNDIR|CONF_ANON },
+  { "SecureCtrlConn", secftp_ctrlconn_tokens, SECFTP_SERVER_CTX },
+  { "SecureSessionReuse", secftp_reuse_tokens, SECFTP_SERVER_CTX },
+  { "SecureRFCLevel", secftp_rfc_level_tokens, SECFTP_SERVER_CTX },
+  { "SecureALPN", secftp_alpn_tokens, SECFTP_SERVER_CTX },
+  { NULL, NULL, 0 }
+};
+
+/* Lists the keywords of a table, for error messages. */
+static const char *token_choices(pool *p, const struct secftp_token *tokens) {
+  const struct secftp_token *t;
+  char *choices = "";
+
+  for (t = tokens; t->name != NULL; t++) {
+    choices = pstrcat(p, choices, *choices ? ", " : "", t->name, NULL);
+  }
+
+  return choices;
+}
+
+static config_rec *add_int_param(cmd_rec *cmd, int value) {
+  config_rec *c;
+
+  c = add_config_param(cmd->argv[0], 1, NULL);
+  c->argv[0] = palloc(c->pool, sizeof(int));
+  *((int *) c->argv[0]) = value;
+  return c;
+}
+
+static int get_int_param(server_rec *s, const char *name, int *value) {
+  config_rec *c;
+
+  c = find_config(s->conf, CONF_PARAM, name, FALSE);
+  if (c == NULL) {
+    return -1;
+  }
+
+  *value = *((int *) c->argv[0]);
+  return 0;
+}
+
+/* usage: SecureEngine on|off */
+MODRET secftp_set_engine(cmd_rec *cmd) {
+  int engine;
+
+  CHECK_ARGS(cmd, 1);
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+
+  engine = secftp_parse_bool(cmd->argv[1]);
+  if (engine < 0) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
+      (char *) cmd->argv[1], "': expected on or off", NULL));
+  }
+
+  add_int_param(cmd, engine);
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecureImplicit on|off */
+MODRET secftp_set_implicit(cmd_rec *cmd) {
+  int implicit;
+
+  CHECK_ARGS(cmd, 1);
+  CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL);
+
+  implicit = secftp_parse_bool(cmd->argv[1]);
+  if (implicit < 0) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
+      (char *) cmd->argv[1], "': expected on or off", NULL));
+  }
+
+  add_int_param(cmd, implicit);
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecureFTP|SecureLogin|SecurePassword|SecureDataConn|SecureCtrlConn|
+ *        SecureSessionReuse|SecureRFCLevel|SecureALPN keyword
+ */
+MODRET secftp_set_enum(cmd_rec *cmd) {
+  const struct enum_directive *d;
+  config_rec *c;
+  int value;
+
+  for (d = enum_directives; d->name != NULL; d++) {
+    if (strcasecmp(d->name, cmd->argv[0]) == 0) {
+      break;
+    }
+  }
+
+  if (d->name == NULL) {
+    CONF_ERROR(cmd, "not an enumerated mod_secftp directive");
+  }
+
+  CHECK_ARGS(cmd, 1);
+  CHECK_CONF(cmd, d->contexts);
+
+  if (secftp_token_lookup(d->tokens, cmd->argv[1], &value) < 0) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
+      (char *) cmd->argv[1], "': expected one of ",
+      token_choices(cmd->tmp_pool, d->tokens), NULL));
+  }
+
+  c = add_int_param(cmd, value);
+
+  /* Let <Directory>, .ftpaccess and mod_ifsession's blocks override the
+   * server-wide value.
+   */
+  c->flags |= CF_MERGEDOWN;
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecureProtocol version1 ... versionN */
+MODRET secftp_set_protocol(cmd_rec *cmd) {
+  unsigned int i, protocols = 0;
+  config_rec *c;
+
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+  if (cmd->argc < 2) {
+    CONF_ERROR(cmd, "wrong number of parameters");
+  }
+
+  for (i = 1; i < cmd->argc; i++) {
+    int proto;
+
+    if (secftp_token_lookup(secftp_protocol_tokens, cmd->argv[i],
+        &proto) < 0) {
+      CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
+        (char *) cmd->argv[i], "': expected TLSv1.2, TLSv1.3 (or, "
+        "deprecated, TLSv1, TLSv1.1)", NULL));
+    }
+
+    protocols |= (unsigned int) proto;
+  }
+
+  if (protocols & SECFTP_PROTO_LEGACY) {
+    pr_log_pri(PR_LOG_WARNING, MOD_SECFTP_VERSION ": warning: %s on line "
+      "%u names TLS 1.0/1.1, which RFC 8996 deprecates; they work only as "
+      "far as this OpenSSL build allows", (char *) cmd->argv[0],
+      pr_parser_get_lineno());
+  }
+
+  c = add_config_param(cmd->argv[0], 1, NULL);
+  c->argv[0] = palloc(c->pool, sizeof(unsigned int));
+  *((unsigned int *) c->argv[0]) = protocols;
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecureOptions opt1 ... optN */
+MODRET secftp_set_options(cmd_rec *cmd) {
+  unsigned int i;
+  unsigned long opts = 0;
+  config_rec *c;
+
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+  if (cmd->argc < 2) {
+    CONF_ERROR(cmd, "wrong number of parameters");
+  }
+
+  for (i = 1; i < cmd->argc; i++) {
+    int opt;
+
+    if (secftp_token_lookup(secftp_option_tokens, cmd->argv[i], &opt) < 0) {
+      CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "unknown option '",
+        (char *) cmd->argv[i], "': expected one of ",
+        token_choices(cmd->tmp_pool, secftp_option_tokens), NULL));
+    }
+
+    opts |= (unsigned long) opt;
+  }
+
+  c = add_config_param(cmd->argv[0], 1, NULL);
+  c->argv[0] = palloc(c->pool, sizeof(unsigned long));
+  *((unsigned long *) c->argv[0]) = opts;
+
+  /* Several SecureOptions lines add up. */
+  c->flags |= CF_MERGEDOWN_MULTI;
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecureHandshakeTimeout seconds */
+MODRET secftp_set_handshake_timeout(cmd_rec *cmd) {
+  long secs;
+
+  CHECK_ARGS(cmd, 1);
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+
+  if (secftp_parse_seconds(cmd->argv[1], 1, 3600, &secs) < 0) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
+      (char *) cmd->argv[1], "': expected seconds from 1 to 3600", NULL));
+  }
+
+  add_int_param(cmd, (int) secs);
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecureVerifyDepth n */
+MODRET secftp_set_verify_depth(cmd_rec *cmd) {
+  long depth;
+
+  CHECK_ARGS(cmd, 1);
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+
+  if (secftp_parse_seconds(cmd->argv[1], 0, 100, &depth) < 0) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
+      (char *) cmd->argv[1], "': expected a depth from 0 to 100", NULL));
+  }
+
+  add_int_param(cmd, (int) depth);
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecureFTPLog path|none */
+MODRET secftp_set_log(cmd_rec *cmd) {
+  CHECK_ARGS(cmd, 1);
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+
+  if (strcasecmp(cmd->argv[1], "none") != 0 &&
+      pr_fs_valid_path(cmd->argv[1]) < 0) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
+      (char *) cmd->argv[1], "': must be an absolute path or none", NULL));
+  }
+
+  add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecureCertificate cert-file [key-file] */
+MODRET secftp_set_certificate(cmd_rec *cmd) {
+  const char *cert_path, *key_path, *problem;
+
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+  if (cmd->argc != 2 &&
+      cmd->argc != 3) {
+    CONF_ERROR(cmd, "wrong number of parameters: cert-file [key-file]");
+  }
+
+  cert_path = cmd->argv[1];
+  key_path = cmd->argc == 3 ? cmd->argv[2] : cmd->argv[1];
+
+  /* Read now, as root, so that a bad file stops startup on this line. */
+  problem = secftp_tls_check_cert_files(cmd->tmp_pool, cert_path, key_path);
+  if (problem != NULL) {
+    CONF_ERROR(cmd, problem);
+  }
+
+  (void) add_config_param_str(cmd->argv[0], 2, cert_path, key_path);
+  return PR_HANDLED(cmd);
+}
+
+void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
+  config_rec *c;
+  int value;
+
+  memset(st, 0, sizeof(*st));
+
+  /* The secure defaults: the only place they are written down. */
+  st->engine = FALSE;
+  st->implicit = FALSE;
+  st->protocols = SECFTP_PROTO_DEFAULT;
+  st->ftp = SECFTP_FTP_ALLOWED;
+  st->login = SECFTP_LOGIN_NO_CLIENT_AUTH;
+  st->password = SECFTP_PASSWORD_REQUIRED;
+  st->dataconn = SECFTP_DATACONN_CLEAR;
+  st->ctrlconn = SECFTP_CTRLCONN_PRIVATE;
+  st->reuse = SECFTP_REUSE_REQUIRED;
+  st->rfc_level = SECFTP_RFC_RFC4217;
+  st->alpn = SECFTP_ALPN_STRICT;
+  st->opts = 0;
+  st->handshake_timeout = SECFTP_DEFAULT_HANDSHAKE_TIMEOUT;
+  st->verify_depth = SECFTP_DEFAULT_VERIFY_DEPTH;
+  st->log_path = NULL;
+
+  if (s == NULL) {
+    return;
+  }
+
+  (void) get_int_param(s, "SecureEngine", &st->engine);
+  (void) get_int_param(s, "SecureImplicit", &st->implicit);
+  (void) get_int_param(s, "SecureFTP", &st->ftp);
+  (void) get_int_param(s, "SecureLogin", &st->login);
+  (void) get_int_param(s, "SecurePassword", &st->password);
+  (void) get_int_param(s, "SecureDataConn", &st->dataconn);
+  (void) get_int_param(s, "SecureCtrlConn", &st->ctrlconn);
+  (void) get_int_param(s, "SecureSessionReuse", &st->reuse);
+  (void) get_int_param(s, "SecureRFCLevel", &st->rfc_level);
+  (void) get_int_param(s, "SecureALPN", &st->alpn);
+
+  if (get_int_param(s, "SecureHandshakeTimeout", &value) == 0) {
+    st->handshake_timeout = value;
+  }
+
+  (void) get_int_param(s, "SecureVerifyDepth", &st->verify_depth);
+
+  c = find_config(s->conf, CONF_PARAM, "SecureProtocol", FALSE);
+  if (c != NULL) {
+    st->protocols = *((unsigned int *) c->argv[0]);
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecureOptions", FALSE);
+  while (c != NULL) {
+    st->opts |= *((unsigned long *) c->argv[0]);
+    c = find_config_next(c, c->next, CONF_PARAM, "SecureOptions", FALSE);
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecureFTPLog", FALSE);
+  if (c != NULL) {
+    st->log_path = c->argv[0];
+  }
+
+  st->certs = make_array(s->pool, 2, sizeof(struct secftp_cert_files));
+  c = find_config(s->conf, CONF_PARAM, "SecureCertificate", FALSE);
+  while (c != NULL) {
+    struct secftp_cert_files *files = push_array(st->certs);
+
+    files->cert_path = c->argv[0];
+    files->key_path = c->argv[1];
+    c = find_config_next(c, c->next, CONF_PARAM, "SecureCertificate", FALSE);
+  }
+}

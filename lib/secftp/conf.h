@@ -1,0 +1,57 @@
+/*
+ * conf: directive handlers, and the per-server settings read back from the
+ * parsed configuration with the module's secure defaults applied.
+ */
+
+#ifndef SECFTP_CONF_H
+#define SECFTP_CONF_H
+
+#include "mod_secftp.h"
+#include "values.h"
+
+/* One SecureCertificate line: a PEM certificate (chain may follow the
+ * leaf) and its key.
+ */
+struct secftp_cert_files {
+  const char *cert_path;
+  const char *key_path;
+};
+
+/* Everything a session needs to know about its server's configuration.
+ * secftp_settings_load() starts from the defaults (the one place they are
+ * set) and overlays what the server's configuration says.
+ */
+struct secftp_settings {
+  int engine;
+  int implicit;
+  unsigned int protocols;
+  int ftp;			/* enum secftp_ftp_policy */
+  int login;			/* enum secftp_login_policy */
+  int password;			/* enum secftp_password_policy */
+  int dataconn;			/* enum secftp_dataconn_policy */
+  int ctrlconn;			/* enum secftp_ctrlconn_policy */
+  int reuse;			/* enum secftp_reuse_policy */
+  int rfc_level;		/* enum secftp_rfc_level */
+  int alpn;			/* enum secftp_alpn_mode */
+  unsigned long opts;		/* SECFTP_OPT_* */
+  long handshake_timeout;
+  int verify_depth;
+  const char *log_path;
+  array_header *certs;		/* struct secftp_cert_files */
+};
+
+/* Fills st with the defaults, then with s's configuration. */
+void secftp_settings_load(server_rec *s, struct secftp_settings *st);
+
+/* Directive handlers. */
+MODRET secftp_set_engine(cmd_rec *cmd);
+MODRET secftp_set_implicit(cmd_rec *cmd);
+MODRET secftp_set_enum(cmd_rec *cmd);
+MODRET secftp_set_protocol(cmd_rec *cmd);
+MODRET secftp_set_options(cmd_rec *cmd);
+MODRET secftp_set_handshake_timeout(cmd_rec *cmd);
+MODRET secftp_set_verify_depth(cmd_rec *cmd);
+MODRET secftp_set_log(cmd_rec *cmd);
+MODRET secftp_set_certificate(cmd_rec *cmd);
+
+#endif /* SECFTP_CONF_H */

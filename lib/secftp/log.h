@@ -1,0 +1,44 @@
+/*
+ * log: the SecureFTPLog module log and the trace channels.
+ *
+ * Trace levels, used the same way in every unit:
+ *   1  refusals and errors
+ *   5  policy decisions
+ *   9  handshake details
+ *   15 and above: wire-level detail
+ */
+
+#ifndef SECFTP_LOG_H
+#define SECFTP_LOG_H
+
+#include "mod_secftp.h"
+
+#define SECFTP_TRACE		"secftp"
+#define SECFTP_TRACE_TLS	"secftp.tls"
+#define SECFTP_TRACE_POLICY	"secftp.policy"
+#define SECFTP_TRACE_CERTMAP	"secftp.certmap"
+#define SECFTP_TRACE_DATA	"secftp.data"
+
+/* Opens path (or nothing for NULL / "none") as the session's module log.
+ * Runs with root privileges, as ProFTPD's own logs do.  Returns 0 or -1.
+ */
+int secftp_log_open(const char *path);
+
+/* Closes the module log, if open. */
+void secftp_log_close(void);
+
+/* Writes one line to the module log (if open) and to the secftp trace
+ * channel at level 1.
+ */
+int secftp_log(const char *fmt, ...)
+#ifdef __GNUC__
+  __attribute__ ((format (printf, 1, 2)))
+#endif
+  ;
+
+/* Logs the pending OpenSSL error queue, one line per error, prefixed by
+ * what, and empties it.
+ */
+void secftp_log_openssl_errors(const char *what);
+
+#endif /* SECFTP_LOG_H */

@@ -1,0 +1,15 @@
+/*
+ * The Check suites of mod_secftp's pure units: one suite per unit in
+ * lib/secftp/, in a file of the same basename under t/api/.
+ */
+
+#ifndef SECFTP_TESTS_H
+#define SECFTP_TESTS_H
+
+#include <check.h>
+#include <errno.h>
+#include <string.h>
+
+Suite *tests_get_values_suite(void);
+
+#endif /* SECFTP_TESTS_H */
