@@ -6,8 +6,8 @@
  * and (added by ProFTPD's parser) the file and line.
  */
 
-#include "conf.h"
-#include "tls.h"
+#include "secftp/conf.h"
+#include "secftp/tls.h"
 
 /* The contexts of the server-wide directives. */
 #define SECFTP_SERVER_CTX	(CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL)
@@ -66,7 +66,7 @@ static int get_int_param(server_rec *s, const char *name, int *value) {
 }
 
 /* usage: SecureEngine on|off */
-MODRET secftp_set_engine(cmd_rec *cmd) {
+modret_t *secftp_set_engine(cmd_rec *cmd) {
   int engine;
 
   CHECK_ARGS(cmd, 1);
@@ -83,7 +83,7 @@ MODRET secftp_set_engine(cmd_rec *cmd) {
 }
 
 /* usage: SecureImplicit on|off */
-MODRET secftp_set_implicit(cmd_rec *cmd) {
+modret_t *secftp_set_implicit(cmd_rec *cmd) {
   int implicit;
 
   CHECK_ARGS(cmd, 1);
@@ -102,7 +102,7 @@ MODRET secftp_set_implicit(cmd_rec *cmd) {
 /* usage: SecureFTP|SecureLogin|SecurePassword|SecureDataConn|SecureCtrlConn|
  *        SecureSessionReuse|SecureRFCLevel|SecureALPN keyword
  */
-MODRET secftp_set_enum(cmd_rec *cmd) {
+modret_t *secftp_set_enum(cmd_rec *cmd) {
   const struct enum_directive *d;
   config_rec *c;
   int value;
@@ -136,7 +136,7 @@ MODRET secftp_set_enum(cmd_rec *cmd) {
 }
 
 /* usage: SecureProtocol version1 ... versionN */
-MODRET secftp_set_protocol(cmd_rec *cmd) {
+modret_t *secftp_set_protocol(cmd_rec *cmd) {
   unsigned int i, protocols = 0;
   config_rec *c;
 
@@ -172,7 +172,7 @@ MODRET secftp_set_protocol(cmd_rec *cmd) {
 }
 
 /* usage: SecureOptions opt1 ... optN */
-MODRET secftp_set_options(cmd_rec *cmd) {
+modret_t *secftp_set_options(cmd_rec *cmd) {
   unsigned int i;
   unsigned long opts = 0;
   config_rec *c;
@@ -204,7 +204,7 @@ MODRET secftp_set_options(cmd_rec *cmd) {
 }
 
 /* usage: SecureHandshakeTimeout seconds */
-MODRET secftp_set_handshake_timeout(cmd_rec *cmd) {
+modret_t *secftp_set_handshake_timeout(cmd_rec *cmd) {
   long secs;
 
   CHECK_ARGS(cmd, 1);
@@ -220,7 +220,7 @@ MODRET secftp_set_handshake_timeout(cmd_rec *cmd) {
 }
 
 /* usage: SecureVerifyDepth n */
-MODRET secftp_set_verify_depth(cmd_rec *cmd) {
+modret_t *secftp_set_verify_depth(cmd_rec *cmd) {
   long depth;
 
   CHECK_ARGS(cmd, 1);
@@ -236,7 +236,7 @@ MODRET secftp_set_verify_depth(cmd_rec *cmd) {
 }
 
 /* usage: SecureFTPLog path|none */
-MODRET secftp_set_log(cmd_rec *cmd) {
+modret_t *secftp_set_log(cmd_rec *cmd) {
   CHECK_ARGS(cmd, 1);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
@@ -251,7 +251,7 @@ MODRET secftp_set_log(cmd_rec *cmd) {
 }
 
 /* usage: SecureCertificate cert-file [key-file] */
-MODRET secftp_set_certificate(cmd_rec *cmd) {
+modret_t *secftp_set_certificate(cmd_rec *cmd) {
   const char *cert_path, *key_path, *problem;
 
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);

@@ -7,7 +7,7 @@
 #define SECFTP_CONF_H
 
 #include "mod_secftp.h"
-#include "values.h"
+#include "secftp/values.h"
 
 /* One SecureCertificate line: a PEM certificate (chain may follow the
  * leaf) and its key.
@@ -44,14 +44,14 @@ struct secftp_settings {
 void secftp_settings_load(server_rec *s, struct secftp_settings *st);
 
 /* Directive handlers. */
-MODRET secftp_set_engine(cmd_rec *cmd);
-MODRET secftp_set_implicit(cmd_rec *cmd);
-MODRET secftp_set_enum(cmd_rec *cmd);
-MODRET secftp_set_protocol(cmd_rec *cmd);
-MODRET secftp_set_options(cmd_rec *cmd);
-MODRET secftp_set_handshake_timeout(cmd_rec *cmd);
-MODRET secftp_set_verify_depth(cmd_rec *cmd);
-MODRET secftp_set_log(cmd_rec *cmd);
-MODRET secftp_set_certificate(cmd_rec *cmd);
+modret_t *secftp_set_engine(cmd_rec *cmd);
+modret_t *secftp_set_implicit(cmd_rec *cmd);
+modret_t *secftp_set_enum(cmd_rec *cmd);
+modret_t *secftp_set_protocol(cmd_rec *cmd);
+modret_t *secftp_set_options(cmd_rec *cmd);
+modret_t *secftp_set_handshake_timeout(cmd_rec *cmd);
+modret_t *secftp_set_verify_depth(cmd_rec *cmd);
+modret_t *secftp_set_log(cmd_rec *cmd);
+modret_t *secftp_set_certificate(cmd_rec *cmd);
 
 #endif /* SECFTP_CONF_H */

@@ -2,7 +2,7 @@
  * log: the SecureFTPLog module log.
  */
 
-#include "log.h"
+#include "secftp/log.h"
 
 #include <openssl/err.h>
 

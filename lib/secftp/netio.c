@@ -1,0 +1,199 @@
+/*
+ * netio: TLS-aware NetIO callbacks.
+ *
+ * ProFTPD keeps one NetIO per stream type; the last module to register it
+ * wins.  These callbacks stand in for the core ones: every stream without
+ * an SSL connection attached behaves exactly as a plain socket.
+ */
+
+#include "secftp/netio.h"
+#include "secftp/data.h"
+#include "secftp/log.h"
+#include "secftp/tls.h"
+
+static pr_netio_t *secftp_netio = NULL;
+
+SSL *secftp_netio_get_ssl(pr_netio_stream_t *nstrm) {
+  const void *ssl;
+
+  if (nstrm == NULL ||
+      nstrm->notes == NULL) {
+    return NULL;
+  }
+
+  ssl = pr_table_get(nstrm->notes, SECFTP_NETIO_NOTE, NULL);
+  return ssl != NULL ? (SSL *) ssl : NULL;
+}
+
+int secftp_netio_attach(pr_netio_stream_t *nstrm, SSL *ssl) {
+  if (nstrm == NULL ||
+      ssl == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+
+  (void) pr_table_remove(nstrm->notes, SECFTP_NETIO_NOTE, NULL);
+  return pr_table_add(nstrm->notes, pstrdup(nstrm->strm_pool,
+    SECFTP_NETIO_NOTE), ssl, sizeof(SSL *));
+}
+
+SSL *secftp_netio_detach(pr_netio_stream_t *nstrm) {
+  SSL *ssl = secftp_netio_get_ssl(nstrm);
+
+  if (ssl != NULL) {
+    (void) pr_table_remove(nstrm->notes, SECFTP_NETIO_NOTE, NULL);
+  }
+
+  return ssl;
+}
+
+void secftp_netio_discard_buffered(pr_netio_stream_t *nstrm) {
+  pr_buffer_t *pbuf;
+
+  if (nstrm == NULL) {
+    return;
+  }
+
+  pbuf = nstrm->strm_buf;
+  if (pbuf != NULL) {
+    pbuf->current = pbuf->buf;
+    pbuf->remaining = pbuf->buflen;
+  }
+}
+
+static void netio_abort_cb(pr_netio_stream_t *nstrm) {
+  nstrm->strm_flags |= PR_NETIO_SESS_ABORT;
+}
+
+static int netio_close_cb(pr_netio_stream_t *nstrm) {
+  int res = 0;
+
+  secftp_data_finish(nstrm);
+
+  if (nstrm->strm_fd >= 0) {
+    res = close(nstrm->strm_fd);
+    nstrm->strm_fd = -1;
+  }
+
+  return res;
+}
+
+static pr_netio_stream_t *netio_open_cb(pr_netio_stream_t *nstrm, int fd,
+    int mode) {
+  nstrm->strm_fd = fd;
+  nstrm->strm_mode = mode;
+  return nstrm;
+}
+
+static pr_netio_stream_t *netio_reopen_cb(pr_netio_stream_t *nstrm, int fd,
+    int mode) {
+  if (nstrm->strm_fd >= 0 &&
+      nstrm->strm_fd != fd) {
+    (void) close(nstrm->strm_fd);
+  }
+
+  nstrm->strm_fd = fd;
+  nstrm->strm_mode = mode;
+  return nstrm;
+}
+
+static int netio_postopen_cb(pr_netio_stream_t *nstrm) {
+  return secftp_data_postopen(nstrm);
+}
+
+/* Bytes already decrypted and waiting inside OpenSSL leave the socket
+ * quiet; report the stream readable at once so no command is left stuck
+ * behind a select().
+ */
+static int netio_poll_cb(pr_netio_stream_t *nstrm) {
+  fd_set rfds, wfds;
+  struct timeval tv;
+  SSL *ssl;
+
+  ssl = secftp_netio_get_ssl(nstrm);
+  if (ssl != NULL &&
+      nstrm->strm_mode == PR_NETIO_IO_RD &&
+      SSL_pending(ssl) > 0) {
+    return 0;
+  }
+
+  FD_ZERO(&rfds);
+  FD_ZERO(&wfds);
+  if (nstrm->strm_mode == PR_NETIO_IO_RD) {
+    FD_SET(nstrm->strm_fd, &rfds);
+
+  } else {
+    FD_SET(nstrm->strm_fd, &wfds);
+  }
+
+  tv.tv_sec = (nstrm->strm_flags & PR_NETIO_SESS_INTR) ?
+    nstrm->strm_interval : 60;
+  tv.tv_usec = 0;
+
+  return select(nstrm->strm_fd + 1, &rfds, &wfds, NULL, &tv);
+}
+
+static int netio_read_cb(pr_netio_stream_t *nstrm, char *buf, size_t len) {
+  SSL *ssl = secftp_netio_get_ssl(nstrm);
+
+  if (ssl != NULL) {
+    return secftp_tls_read(ssl, buf, len);
+  }
+
+  return read(nstrm->strm_fd, buf, len);
+}
+
+static int netio_write_cb(pr_netio_stream_t *nstrm, char *buf, size_t len) {
+  SSL *ssl = secftp_netio_get_ssl(nstrm);
+
+  if (ssl != NULL) {
+    return secftp_tls_write(ssl, buf, len);
+  }
+
+  return write(nstrm->strm_fd, buf, len);
+}
+
+static int netio_shutdown_cb(pr_netio_stream_t *nstrm, int how) {
+  /* close_notify goes out before the TCP FIN, or the peer cannot tell a
+   * complete transfer from a truncated one.
+   */
+  if (how == SHUT_WR ||
+      how == SHUT_RDWR) {
+    secftp_data_finish(nstrm);
+  }
+
+  return shutdown(nstrm->strm_fd, how);
+}
+
+int secftp_netio_install(int strm_types) {
+  static const int types[] = { PR_NETIO_STRM_CTRL, PR_NETIO_STRM_DATA };
+  size_t i;
+
+  if (secftp_netio == NULL) {
+    secftp_netio = pr_alloc_netio2(permanent_pool, &secftp_module,
+      "mod_secftp");
+    secftp_netio->abort = netio_abort_cb;
+    secftp_netio->close = netio_close_cb;
+    secftp_netio->open = netio_open_cb;
+    secftp_netio->poll = netio_poll_cb;
+    secftp_netio->postopen = netio_postopen_cb;
+    secftp_netio->read = netio_read_cb;
+    secftp_netio->reopen = netio_reopen_cb;
+    secftp_netio->shutdown = netio_shutdown_cb;
+    secftp_netio->write = netio_write_cb;
+  }
+
+  for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+    if (!(strm_types & types[i])) {
+      continue;
+    }
+
+    (void) pr_unregister_netio(types[i]);
+    if (pr_register_netio(secftp_netio, types[i]) < 0) {
+      secftp_log("unable to register NetIO: %s", strerror(errno));
+      return -1;
+    }
+  }
+
+  return 0;
+}

@@ -1,0 +1,171 @@
+/*
+ * mod_secftp: FTPS (RFC 4217 / RFC 2228) with z/OS-style security policy
+ * for ProFTPD.
+ *
+ * This file is the module entry only: the directive, command and auth
+ * tables, the event listeners, and init/sess_init.  The work is done by the
+ * units under lib/secftp/, one concern each.
+ *
+ * Copyright (c) 2026 the mod_secftp authors.
+ * Licensed under the GNU GPL, version 2 or later, with the OpenSSL
+ * exception (see COPYING).
+ *
+ * -----DO NOT EDIT BELOW THIS LINE-----
+ * $Archive: mod_secftp.a $
+ * $Libraries: -lssl -lcrypto$
+ */
+
+#include "mod_secftp.h"
+#include "secftp/conf.h"
+#include "secftp/ctrl.h"
+#include "secftp/log.h"
+#include "secftp/netio.h"
+#include "secftp/session.h"
+#include "secftp/tls.h"
+
+module secftp_module;
+
+/* Event listeners
+ */
+
+/* The daemon has read its configuration: build every server's TLS context
+ * now, as root and before any session forks.  A server that cannot get one
+ * stops startup.
+ */
+static void secftp_postparse_ev(const void *event_data, void *user_data) {
+  if (secftp_tls_build_servers() < 0) {
+    pr_log_pri(PR_LOG_ERR, "fatal: " MOD_SECFTP_VERSION
+      ": unusable TLS configuration, refusing to start");
+    pr_session_end(PR_SESS_END_FL_ERROR);
+  }
+}
+
+static void secftp_restart_ev(const void *event_data, void *user_data) {
+  secftp_tls_free_servers();
+}
+
+static void secftp_shutdown_ev(const void *event_data, void *user_data) {
+  secftp_tls_free_servers();
+}
+
+static void secftp_exit_ev(const void *event_data, void *user_data) {
+  if (secftp_sess.ctrl_ssl != NULL) {
+    (void) secftp_netio_detach(session.c ? session.c->instrm : NULL);
+    (void) secftp_netio_detach(session.c ? session.c->outstrm : NULL);
+    secftp_tls_close(secftp_sess.ctrl_ssl, FALSE, 0);
+    secftp_sess.ctrl_ssl = NULL;
+  }
+
+  secftp_log_close();
+}
+
+/* Initialization routines
+ */
+
+static int secftp_init(void) {
+  pr_event_register(&secftp_module, "core.postparse", secftp_postparse_ev,
+    NULL);
+  pr_event_register(&secftp_module, "core.restart", secftp_restart_ev, NULL);
+  pr_event_register(&secftp_module, "core.shutdown", secftp_shutdown_ev,
+    NULL);
+  return 0;
+}
+
+static int secftp_sess_init(void) {
+  const struct secftp_settings *st;
+
+  memset(&secftp_sess, 0, sizeof(secftp_sess));
+  secftp_sess.prot = 'C';
+
+  st = secftp_tls_server_settings(main_server);
+  if (st == NULL) {
+    /* SecureEngine off: the module stays silent for this session. */
+    return 0;
+  }
+
+  secftp_sess.settings = *st;
+  secftp_sess.ctx = secftp_tls_server_ctx(main_server);
+
+  (void) secftp_log_open(st->log_path);
+  pr_event_register(&secftp_module, "core.exit", secftp_exit_ev, NULL);
+
+  if (secftp_netio_install(PR_NETIO_STRM_CTRL|PR_NETIO_STRM_DATA) < 0) {
+    return -1;
+  }
+
+  secftp_ctrl_add_feats();
+
+  if (st->implicit) {
+    /* Implicit FTPS: the handshake comes before the 220 greeting, and the
+     * session starts as if AUTH TLS, PBSZ 0 and PROT P had been sent.
+     */
+    secftp_sess.state |= SECFTP_STATE_IMPLICIT;
+    secftp_ctrl_protect("implicit FTPS");
+    secftp_sess.state |= SECFTP_STATE_PBSZ;
+    secftp_session_set_prot('P');
+    secftp_session_announce_prot();
+  }
+
+  return 0;
+}
+
+/* Module API tables
+ */
+
+static conftable secftp_conftab[] = {
+  { "SecureALPN",		secftp_set_enum,		NULL },
+  { "SecureCertificate",	secftp_set_certificate,		NULL },
+  { "SecureCtrlConn",		secftp_set_enum,		NULL },
+  { "SecureDataConn",		secftp_set_enum,		NULL },
+  { "SecureEngine",		secftp_set_engine,		NULL },
+  { "SecureFTP",		secftp_set_enum,		NULL },
+  { "SecureFTPLog",		secftp_set_log,			NULL },
+  { "SecureHandshakeTimeout",	secftp_set_handshake_timeout,	NULL },
+  { "SecureImplicit",		secftp_set_implicit,		NULL },
+  { "SecureLogin",		secftp_set_enum,		NULL },
+  { "SecureOptions",		secftp_set_options,		NULL },
+  { "SecurePassword",		secftp_set_enum,		NULL },
+  { "SecureProtocol",		secftp_set_protocol,		NULL },
+  { "SecureRFCLevel",		secftp_set_enum,		NULL },
+  { "SecureSessionReuse",	secftp_set_enum,		NULL },
+  { "SecureVerifyDepth",	secftp_set_verify_depth,	NULL },
+  { NULL }
+};
+
+/* The RFC 2228 verbs are CMD handlers of class CL_SEC, and need no login:
+ * a client protects the connection before it sends USER.
+ */
+static cmdtable secftp_cmdtab[] = {
+  { CMD,	C_AUTH,	G_NONE,	secftp_cmd_auth,	FALSE,	FALSE,	CL_SEC },
+  { CMD,	C_PBSZ,	G_NONE,	secftp_cmd_pbsz,	FALSE,	FALSE,	CL_SEC },
+  { CMD,	C_PROT,	G_NONE,	secftp_cmd_prot,	FALSE,	FALSE,	CL_SEC },
+  { 0,		NULL }
+};
+
+module secftp_module = {
+  NULL, NULL,
+
+  /* Module API version */
+  0x20,
+
+  /* Module name */
+  "secftp",
+
+  /* Module configuration handler table */
+  secftp_conftab,
+
+  /* Module command handler table */
+  secftp_cmdtab,
+
+  /* Module authentication handler table */
+  NULL,
+
+  /* Module initialization function */
+  secftp_init,
+
+  /* Session initialization function */
+  secftp_sess_init,
+
+  /* Module version */
+  MOD_SECFTP_VERSION
+};
