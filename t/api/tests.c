@@ -17,6 +17,7 @@ struct testsuite {
 
 static const struct testsuite suites[] = {
   { "values", tests_get_values_suite },
+  { "ciphers", tests_get_ciphers_suite },
   { NULL, NULL }
 };
 

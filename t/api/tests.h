@@ -11,5 +11,6 @@
 #include <string.h>
 
 Suite *tests_get_values_suite(void);
+Suite *tests_get_ciphers_suite(void);
 
 #endif /* SECFTP_TESTS_H */
