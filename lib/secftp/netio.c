@@ -103,7 +103,10 @@ static int netio_postopen_cb(pr_netio_stream_t *nstrm) {
 
 /* Bytes already decrypted and waiting inside OpenSSL leave the socket
  * quiet; report the stream readable at once so no command is left stuck
- * behind a select().
+ * behind a select().  "Readable" is 1, as select() would say: the core's
+ * pr_netio_poll() takes 0 for a timeout and polls again, which spun the
+ * session at full CPU for ever once a client sent a TLS record larger
+ * than ProFTPD's read (found by t/fuzz/wire.py).
  */
 static int netio_poll_cb(pr_netio_stream_t *nstrm) {
   fd_set rfds, wfds;
@@ -114,7 +117,7 @@ static int netio_poll_cb(pr_netio_stream_t *nstrm) {
   if (ssl != NULL &&
       nstrm->strm_mode == PR_NETIO_IO_RD &&
       SSL_pending(ssl) > 0) {
-    return 0;
+    return 1;
   }
 
   FD_ZERO(&rfds);
