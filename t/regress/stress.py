@@ -1,0 +1,231 @@
+"""Shared helpers of the hardening tools (t/soak.py, t/valgrind.sh,
+t/fuzz/wire.py, test_faults.py): crash detection in a server's logs,
+per-process figures from /proc, a TLS client whose raw socket stays
+reachable (to send garbage below TLS), and one full FTPS session.
+
+Not a test file (run.py only collects test_*.py).
+"""
+
+import hashlib
+import os
+import re
+import socket
+import ssl
+
+import harness
+
+# A session or daemon that died of a signal other than our own SIGTERM
+# (ProFTPD logs "ProFTPD terminating (signal N)" from its handler), or
+# aborted, or printed a stack trace.
+CRASH_RE = re.compile(
+    r"terminating \(signal (?!15\))\d+\)|received SIGABRT|STACK TRACE|"
+    r"Killed by signal")
+
+# Any ASan/UBSan/LSan report (the runtime writes to the daemon's stderr,
+# which every session inherits).
+SANITIZER_RE = re.compile(
+    r"ERROR: (Address|Leak)Sanitizer|runtime error:|"
+    r"SUMMARY: (Address|Undefined)")
+
+
+def crash_report(srv):
+    """Lines of srv's SystemLog and stderr that show a crash or a sanitizer
+    report; empty when the run was clean."""
+    found = []
+    for name, regex in (("proftpd.log", CRASH_RE),
+                        ("stderr.log", CRASH_RE),
+                        ("stderr.log", SANITIZER_RE)):
+        for line in srv.log(name).splitlines():
+            if regex.search(line):
+                found.append("%s: %s" % (name, line))
+    return found
+
+
+def children(pid):
+    """The pids whose parent is pid (the sessions of a daemon)."""
+    kids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # The command name may contain spaces: the ppid follows its ')'.
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == pid:
+            kids.append(int(entry))
+    return kids
+
+
+def describe(pid):
+    """pid, proctitle and kernel wait channel, to say where it is stuck."""
+    parts = [str(pid)]
+    for name in ("cmdline", "wchan"):
+        try:
+            with open("/proc/%d/%s" % (pid, name), "rb") as f:
+                parts.append(f.read().replace(b"\0", b" ").decode(
+                    errors="replace").strip())
+        except OSError:
+            pass
+    return " ".join(parts)
+
+
+def daemon_pid(srv):
+    """The proftpd master's pid (under valgrind, the traced process keeps
+    the pid of the valgrind command)."""
+    return srv.proc.pid
+
+
+def proc_stats(pid):
+    """{'rss': kB, 'pss': kB, 'fds': n} of a live process, or None."""
+    try:
+        stats = {"rss": 0, "pss": 0, "fds": len(os.listdir(
+            "/proc/%d/fd" % pid))}
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    stats["rss"] = int(line.split()[1])
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    stats["pss"] = int(line.split()[1])
+        return stats
+    except (OSError, ValueError):
+        return None
+
+
+def client_hello(ctx=None):
+    """The bytes of a real ClientHello, made in memory (for mutation)."""
+    ctx = ctx or harness.client_context(ca=False)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+class TLSConn:
+    """TLS over a plain socket through memory BIOs: the socket stays ours,
+    so raw bytes can be sent below the TLS layer at any time."""
+
+    def __init__(self, sock, ctx=None, session=None):
+        self.sock = sock
+        self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        ctx = ctx or harness.client_context(ca=False)
+        self.obj = ctx.wrap_bio(self.incoming, self.outgoing,
+                                server_hostname="localhost", session=session)
+        self.buf = b""
+
+    def _flush(self):
+        data = self.outgoing.read()
+        if data:
+            self.sock.sendall(data)
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            self.incoming.write_eof()
+            raise EOFError("connection closed")
+        self.incoming.write(chunk)
+
+    def handshake(self):
+        while True:
+            try:
+                self.obj.do_handshake()
+                self._flush()
+                return self
+            except ssl.SSLWantReadError:
+                self._flush()
+                self._fill()
+
+    def send(self, data):
+        self.obj.write(data)
+        self._flush()
+
+    def raw_send(self, data):
+        self.sock.sendall(data)
+
+    def recv(self):
+        while True:
+            try:
+                data = self.obj.read(65536)
+                if not data:
+                    raise EOFError("TLS closed")
+                return data
+            except ssl.SSLWantReadError:
+                self._fill()
+
+    def line(self):
+        while b"\n" not in self.buf:
+            self.buf += self.recv()
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.rstrip(b"\r").decode(errors="replace")
+
+    def reply(self):
+        first = self.line()
+        text = [first]
+        if len(first) > 3 and first[3] == "-":
+            while not text[-1].startswith(first[:3] + " "):
+                text.append(self.line())
+        return int(first[:3]), "\n".join(text)
+
+    def cmd(self, line):
+        self.send(line.encode() + b"\r\n")
+        return self.reply()
+
+    def read_all(self):
+        data = b""
+        try:
+            while True:
+                data += self.recv()
+        except (EOFError, ssl.SSLZeroReturnError):
+            return data
+
+    def close(self):
+        try:
+            self.obj.unwrap()
+            self._flush()
+        except (ssl.SSLError, OSError, EOFError):
+            pass
+        self.sock.close()
+
+
+def full_session(srv, user="alice", upload=b"", name=None, timeout=20):
+    """One whole FTPS session: AUTH TLS, login, PBSZ/PROT P, LIST, RETR of
+    hello.txt, STOR of upload (verified by reading it back), QUIT.
+    Returns the number of bytes moved; raises on any failure."""
+    f = harness.ftps(srv, user, timeout=timeout)
+    try:
+        f.prot_p()
+        moved = 0
+        listing = []
+        f.retrlines("LIST", listing.append)
+        harness.check(any("hello.txt" in l for l in listing),
+                      "LIST lacks hello.txt: %r" % listing)
+        chunks = []
+        f.retrbinary("RETR hello.txt", chunks.append)
+        moved += sum(len(c) for c in chunks)
+        if upload:
+            import io
+            name = name or "up-%d.bin" % os.getpid()
+            f.storbinary("STOR " + name, io.BytesIO(upload))
+            back = []
+            f.retrbinary("RETR " + name, back.append)
+            got = b"".join(back)
+            harness.check(hashlib.sha256(got).digest() ==
+                          hashlib.sha256(upload).digest(),
+                          "%s came back different (%d of %d bytes)" % (
+                              name, len(got), len(upload)))
+            moved += 2 * len(upload)
+        f.quit()
+        return moved
+    finally:
+        f.close()
+
+
+def connect(port, timeout=10):
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout)
