@@ -115,7 +115,7 @@ class TLSConn:
     def __init__(self, sock, ctx=None, session=None):
         self.sock = sock
         self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-        ctx = ctx or harness.client_context(ca=False)
+        self.ctx = ctx = ctx or harness.client_context(ca=False)
         self.obj = ctx.wrap_bio(self.incoming, self.outgoing,
                                 server_hostname="localhost", session=session)
         self.buf = b""
@@ -178,11 +178,14 @@ class TLSConn:
         return self.reply()
 
     def read_all(self):
+        """Everything up to the server's close_notify; then closes (the
+        server's lingering close waits for our end of the connection)."""
         data = b""
         try:
             while True:
                 data += self.recv()
         except (EOFError, ssl.SSLZeroReturnError):
+            self.close()
             return data
 
     def close(self):
