@@ -72,6 +72,31 @@ def describe(pid):
     return " ".join(parts)
 
 
+def session_pid(srv, client_port):
+    """The pid of the session process serving the control connection whose
+    client end is 127.0.0.1:client_port (found through the socket inode)."""
+    inode = None
+    want = ":%04X" % client_port
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            if fields[1].endswith(":%04X" % srv.port) and \
+                    fields[2].endswith(want):
+                inode = fields[9]
+                break
+    if inode is None:
+        return None
+    target = "socket:[%s]" % inode
+    for pid in children(srv.proc.pid):
+        try:
+            for fd in os.listdir("/proc/%d/fd" % pid):
+                if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == target:
+                    return pid
+        except OSError:
+            continue
+    return None
+
+
 def daemon_pid(srv):
     """The proftpd master's pid (under valgrind, the traced process keeps
     the pid of the valgrind command)."""
