@@ -222,9 +222,11 @@ class TLSConn:
         self.sock.close()
 
 
-def full_session(srv, user="alice", upload=b"", name=None, timeout=20):
+def full_session(srv, user="alice", upload=b"", name=None, timeout=20,
+                 readback=True):
     """One whole FTPS session: AUTH TLS, login, PBSZ/PROT P, LIST, RETR of
-    hello.txt, STOR of upload (verified by reading it back), QUIT.
+    hello.txt, STOR of upload (verified by reading it back, or else in the
+    user's home on disk), QUIT.
     Returns the number of bytes moved; raises on any failure."""
     f = harness.ftps(srv, user, timeout=timeout)
     try:
@@ -241,14 +243,18 @@ def full_session(srv, user="alice", upload=b"", name=None, timeout=20):
             import io
             name = name or "up-%d.bin" % os.getpid()
             f.storbinary("STOR " + name, io.BytesIO(upload))
-            back = []
-            f.retrbinary("RETR " + name, back.append)
-            got = b"".join(back)
+            if readback:
+                back = []
+                f.retrbinary("RETR " + name, back.append)
+                got = b"".join(back)
+            else:
+                with open(os.path.join(srv.home(user), name), "rb") as fh:
+                    got = fh.read()
             harness.check(hashlib.sha256(got).digest() ==
                           hashlib.sha256(upload).digest(),
                           "%s came back different (%d of %d bytes)" % (
                               name, len(got), len(upload)))
-            moved += 2 * len(upload)
+            moved += (2 if readback else 1) * len(upload)
         f.quit()
         return moved
     finally:
