@@ -249,11 +249,14 @@ def final_checks(srv):
     if srv.proc.poll() is not None:
         problems.append("daemon exited (%s)" % srv.proc.returncode)
         return problems
+    # As bob: the fuzz cases log in as alice and may leave any file names
+    # (and a renamed hello.txt) in her home.
     try:
-        stress.full_session(srv, upload=b"after fuzzing\n" * 100,
+        stress.full_session(srv, user="bob", upload=b"after fuzzing\n" * 100,
                             name="after.bin")
     except Exception as e:      # noqa: BLE001 -- any failure is reported
-        problems.append("normal session after fuzzing failed: %r" % e)
+        problems.append("normal session after fuzzing failed: %r; SystemLog "
+                        "ends: %s" % (e, srv.log("proftpd.log")[-1500:]))
     # Every fuzz session must end by itself: a hung one would hold a slot.
     deadline = time.time() + 20
     while stress.children(srv.proc.pid) and time.time() < deadline:
