@@ -25,8 +25,6 @@ import hashlib
 import io
 import os
 import random
-import socket
-import ssl
 import statistics
 import sys
 import threading

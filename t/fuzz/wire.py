@@ -21,7 +21,6 @@ import argparse
 import concurrent.futures
 import os
 import random
-import socket
 import ssl
 import sys
 import time

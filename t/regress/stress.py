@@ -7,6 +7,7 @@ Not a test file (run.py only collects test_*.py).
 """
 
 import hashlib
+import io
 import os
 import re
 import socket
@@ -95,12 +96,6 @@ def session_pid(srv, client_port):
         except OSError:
             continue
     return None
-
-
-def daemon_pid(srv):
-    """The proftpd master's pid (under valgrind, the traced process keeps
-    the pid of the valgrind command)."""
-    return srv.proc.pid
 
 
 def proc_stats(pid):
@@ -240,7 +235,6 @@ def full_session(srv, user="alice", upload=b"", name=None, timeout=20,
         f.retrbinary("RETR hello.txt", chunks.append)
         moved += sum(len(c) for c in chunks)
         if upload:
-            import io
             name = name or "up-%d.bin" % os.getpid()
             f.storbinary("STOR " + name, io.BytesIO(upload))
             if readback:
