@@ -34,6 +34,9 @@ if ! make -s asan >/dev/null; then
 fi
 
 logs=$(mktemp -d /tmp/secftp-sanitize-XXXXXX)
+# The wire fuzzer's server lives below; its sessions (nobody) must reach
+# the users' homes to chroot there.
+chmod 755 "$logs"
 # Reports go to stderr: sessions are chrooted (DefaultRoot ~), so a
 # log_path file could not be created, but every session process inherits
 # the daemon's stderr, which the harness writes to <server dir>/stderr.log.
