@@ -18,6 +18,7 @@
 #include "mod_secftp.h"
 #include "secftp/conf.h"
 #include "secftp/ctrl.h"
+#include "secftp/data.h"
 #include "secftp/log.h"
 #include "secftp/netio.h"
 #include "secftp/session.h"
@@ -139,6 +140,8 @@ static cmdtable secftp_cmdtab[] = {
   { CMD,	C_AUTH,	G_NONE,	secftp_cmd_auth,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_PBSZ,	G_NONE,	secftp_cmd_pbsz,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_PROT,	G_NONE,	secftp_cmd_prot,	FALSE,	FALSE,	CL_SEC },
+  { PRE_CMD,	C_ANY,	G_NONE,	secftp_data_pre_cmd,	FALSE,	FALSE },
+  { POST_CMD_ERR, C_ANY, G_NONE, secftp_data_post_err,	FALSE,	FALSE },
   { 0,		NULL }
 };
 

@@ -4,6 +4,7 @@
 
 #include "secftp/tls.h"
 #include "secftp/log.h"
+#include "secftp/reuse.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -211,6 +212,7 @@ static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
       SSL_CTX_set_ciphersuites(ctx, SECFTP_DEFAULT_TLS13_CIPHERS) != 1 ||
       SSL_CTX_set_session_id_context(ctx, session_id_context,
         sizeof(session_id_context) - 1) != 1 ||
+      secftp_reuse_setup_ctx(ctx) < 0 ||
       load_certificates(ctx, s, st) < 0) {
     SSL_CTX_free(ctx);
     return NULL;
@@ -389,6 +391,8 @@ SSL *secftp_tls_accept(SSL_CTX *ctx, int fd, long timeout,
     *problem = "out of resources";
     return NULL;
   }
+
+  secftp_reuse_prepare(ssl, fd);
 
   /* Non-blocking for the handshake only, so that SecureHandshakeTimeout
    * bounds it; later I/O keeps ProFTPD's blocking semantics.
