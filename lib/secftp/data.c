@@ -72,6 +72,11 @@ int secftp_data_postopen(pr_netio_stream_t *nstrm) {
     return 0;
   }
 
+  /* ProFTPD corks data sockets; a corked handshake flight would sit in
+   * the kernel for 200 ms before going out.
+   */
+  (void) pr_inet_set_proto_cork(PR_NETIO_FD(nstrm), FALSE);
+
   ssl = secftp_tls_accept(secftp_sess.ctx, PR_NETIO_FD(nstrm),
     secftp_sess.settings.handshake_timeout, &problem);
   if (ssl == NULL) {
@@ -130,10 +135,9 @@ void secftp_data_finish(pr_netio_stream_t *nstrm) {
     secftp_bulk_discard(ssl);
 
   } else {
-    /* The last batch of records, then close_notify, before the FIN: a
-     * client tells a complete transfer from a cut one by it.
+    /* close_notify after the last records, in the same write(2), before
+     * the FIN: a client tells a complete transfer from a cut one by it.
      */
-    (void) secftp_bulk_flush(ssl, timeout);
     ERR_clear_error();
     (void) SSL_shutdown(ssl);
     (void) secftp_bulk_flush(ssl, timeout);

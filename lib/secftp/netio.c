@@ -102,8 +102,9 @@ static int netio_postopen_cb(pr_netio_stream_t *nstrm) {
 }
 
 /* Bytes already read (or decrypted) and waiting inside OpenSSL leave the
- * socket quiet; report the stream readable at once so no command or data
- * is left stuck behind a select().
+ * socket quiet, and so does a close_notify already read; report the stream
+ * readable at once so no command, data or end of data is left stuck
+ * behind a select().
  */
 static int netio_poll_cb(pr_netio_stream_t *nstrm) {
   fd_set rfds, wfds;
@@ -113,7 +114,8 @@ static int netio_poll_cb(pr_netio_stream_t *nstrm) {
   ssl = secftp_netio_get_ssl(nstrm);
   if (ssl != NULL &&
       nstrm->strm_mode == PR_NETIO_IO_RD &&
-      SSL_has_pending(ssl)) {
+      (SSL_has_pending(ssl) ||
+       (SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN))) {
     return 1;
   }
 
