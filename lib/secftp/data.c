@@ -90,9 +90,10 @@ int secftp_data_postopen(pr_netio_stream_t *nstrm) {
 
   (void) secftp_netio_attach(session.d->instrm, ssl);
   (void) secftp_netio_attach(session.d->outstrm, ssl);
-  pr_trace_msg(SECFTP_TRACE_DATA, 9, "data connection protected: %s, %s%s",
+  pr_trace_msg(SECFTP_TRACE_DATA, 9, "data connection protected: %s, %s%s%s",
     SSL_get_version(ssl), SSL_get_cipher_name(ssl),
-    SSL_session_reused(ssl) ? ", resumed" : "");
+    SSL_session_reused(ssl) ? ", resumed" : "",
+    BIO_get_ktls_send(SSL_get_wbio(ssl)) ? ", kernel TLS" : "");
   pr_event_generate(SECFTP_EVENT_PREFIX "data-handshake", ssl);
   return 0;
 }

@@ -19,6 +19,27 @@ static unsigned char ctrl_cert_md[EVP_MAX_MD_SIZE];
 static unsigned int ctrl_cert_md_len = 0;
 static time_t last_ticket_time = 0;
 
+/* Whether the kernel offers kernel TLS (the "tls" TCP ULP); read in the
+ * daemon, before chroot makes /proc unreachable.
+ */
+static int kernel_tls = FALSE;
+
+static int kernel_has_tls_ulp(void) {
+  char buf[256];
+  size_t n;
+  FILE *fh;
+
+  fh = fopen("/proc/sys/net/ipv4/tcp_available_ulp", "r");
+  if (fh == NULL) {
+    return FALSE;
+  }
+
+  n = fread(buf, 1, sizeof(buf) - 1, fh);
+  fclose(fh);
+  buf[n] = '\0';
+  return strstr(buf, "tls") != NULL;
+}
+
 /* The control connection's socket; every other one is a data connection. */
 static int is_data_ssl(const SSL *ssl) {
   return session.c != NULL &&
@@ -98,7 +119,14 @@ static SSL_TICKET_RETURN ticket_dec_cb(SSL *ssl, SSL_SESSION *sess,
  * certificate, if any, is remembered for the data connections.
  */
 static void ctrl_info_cb(const SSL *ssl, int where, int ret) {
+  void (*ctx_cb)(const SSL *, int, int);
   X509 *cert;
+
+  /* A per-connection callback hides the context's: keep it running. */
+  ctx_cb = SSL_CTX_get_info_callback(SSL_get_SSL_CTX(ssl));
+  if (ctx_cb != NULL) {
+    ctx_cb(ssl, where, ret);
+  }
 
   if (!(where & SSL_CB_HANDSHAKE_DONE)) {
     return;
@@ -116,6 +144,7 @@ static void ctrl_info_cb(const SSL *ssl, int where, int ret) {
 }
 
 int secftp_reuse_setup_ctx(SSL_CTX *ctx) {
+  kernel_tls = kernel_has_tls_ulp();
   return SSL_CTX_set_session_ticket_cb(ctx, ticket_gen_cb, ticket_dec_cb,
     NULL) == 1 ? 0 : -1;
 }
@@ -137,6 +166,14 @@ void secftp_reuse_prepare(SSL *ssl, int fd) {
    * control session.
    */
   (void) SSL_set_num_tickets(ssl, 0);
+
+  if (kernel_tls) {
+    /* The kernel encrypts: OpenSSL keeps its socket BIO, and falls back to
+     * its own record layer if the kernel refuses this cipher.
+     */
+    SSL_set_options(ssl, SSL_OP_ENABLE_KTLS);
+    return;
+  }
 
   if (secftp_bulk_attach(ssl, fd) < 0) {
     secftp_log_openssl_errors("data connection: bulk I/O unavailable");

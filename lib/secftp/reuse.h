@@ -19,8 +19,9 @@
 int secftp_reuse_setup_ctx(SSL_CTX *ctx);
 
 /* Called for every new server connection before its handshake: control
- * connections get a fresh token; data connections get no tickets and the
- * bulk socket layer.
+ * connections get a fresh token; data connections get no tickets, and
+ * either kernel TLS (when the kernel has the "tls" ULP) or the bulk
+ * socket layer.
  */
 void secftp_reuse_prepare(SSL *ssl, int fd);
 

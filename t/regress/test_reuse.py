@@ -3,11 +3,12 @@ session of its own control connection."""
 
 import ftplib
 import io
+import os
 import socket
 import ssl
 
-from harness import (Server, check, check_eq, client_context, ftps, test,
-                     USERS)
+from harness import (Server, cert, check, check_eq, client_context, ftps,
+                     run, test, USERS)
 from test_data import RecordingFTP, client, put_file, retr
 
 
@@ -174,3 +175,52 @@ def reuse_with_ftps_helper_and_stor():
         f.storbinary("STOR h.bin", io.BytesIO(b"abc" * 10000))
         check_eq(retr(f, "h.bin"), b"abc" * 10000, "round trip")
         f.quit()
+
+
+def second_client_cert(srv):
+    """Another client certificate from the test CA: (crt, key)."""
+    crt, key = os.path.join(srv.dir, "other.crt"), os.path.join(srv.dir,
+                                                                 "other.key")
+    run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes",
+         "-keyout", key, "-out", crt + ".csr", "-subj",
+         "/O=mod_secftp demo/CN=other"], timeout=60)
+    run(["openssl", "x509", "-req", "-in", crt + ".csr", "-CA",
+         cert("ca.crt"), "-CAkey", cert("ca.key"), "-CAcreateserial",
+         "-out", crt, "-days", "2"], timeout=60)
+    return crt, key
+
+
+@test
+def data_client_cert_must_equal_control_cert():
+    """SPEC 6: a data connection that presents a client certificate must
+    present the control connection's.  Needs the SecureLogin and
+    SecureCACertificate directives (the client-certificate unit)."""
+    conf = ("SecureSessionReuse allowed\nSecureLogin optional\n"
+            "SecureCACertificate {certs}/ca.crt\n")
+    srv = Server("datacert", conf=conf)
+    try:
+        srv.start()
+    except AssertionError as e:
+        check("SecureLogin" in str(e) or "SecureCACertificate" in str(e),
+              "startup: %s" % e)
+        print("SKIPPED: this build has no SecureLogin/SecureCACertificate")
+        return
+    try:
+        other_crt, other_key = second_client_cert(srv)
+        ctx = client_context(cert_name="client")
+        f = ftplib.FTP_TLS(context=ctx, timeout=20)
+        f.connect("127.0.0.1", srv.port)
+        f.auth()
+        f.login("alice", USERS["alice"])
+        f.prot_p()
+        # A full handshake on the data connection with another certificate.
+        f.context = client_context()
+        f.context.load_cert_chain(other_crt, other_key)
+        expect_522(f.nlst, "data connection with another certificate")
+        check("client certificate differs" in srv.log(), "not logged")
+        # The same certificate on a full handshake is fine under 'allowed'.
+        f.context = client_context(cert_name="client")
+        check("hello.txt" in f.nlst(), "same certificate")
+        f.quit()
+    finally:
+        srv.stop()
