@@ -3,7 +3,6 @@
  */
 
 #include "secftp/bulk.h"
-#include "secftp/log.h"
 
 #include <poll.h>
 

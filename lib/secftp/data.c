@@ -11,6 +11,9 @@
 #include "secftp/tls.h"
 
 #include <openssl/err.h>
+#ifdef __GLIBC__
+# include <malloc.h>
+#endif
 
 /* ProFTPD's pending error replies (not in its public headers). */
 extern pr_response_t *resp_err_list;
@@ -146,6 +149,13 @@ void secftp_data_finish(pr_netio_stream_t *nstrm) {
 
   ERR_clear_error();
   SSL_free(ssl);
+
+#ifdef __GLIBC__
+  /* The batch and read-ahead buffers (about 0.5 MiB) go back to the
+   * system, so an idle session stays small after a transfer.
+   */
+  (void) malloc_trim(0);
+#endif
 }
 
 /* An upload that ended with an error: when the peer simply closed the TCP
@@ -223,6 +233,12 @@ static int is_data_cmd(cmd_rec *cmd) {
   return FALSE;
 }
 
+static int is_listing(cmd_rec *cmd) {
+  return pr_cmd_cmp(cmd, PR_CMD_LIST_ID) == 0 ||
+    pr_cmd_cmp(cmd, PR_CMD_NLST_ID) == 0 ||
+    pr_cmd_cmp(cmd, PR_CMD_MLSD_ID) == 0;
+}
+
 /* The path a data command works on, relative to the session's root: the
  * argument, without LIST/NLST options; the working directory for STOU and
  * argument-less listings.
@@ -235,8 +251,7 @@ static const char *target_path(cmd_rec *cmd) {
     arg = "";
   }
 
-  if (pr_cmd_cmp(cmd, PR_CMD_LIST_ID) == 0 ||
-      pr_cmd_cmp(cmd, PR_CMD_NLST_ID) == 0) {
+  if (is_listing(cmd)) {
     while (*arg == '-') {
       arg += strcspn(arg, " ");
       arg += strspn(arg, " ");
@@ -343,8 +358,14 @@ modret_t *secftp_data_pre_cmd(cmd_rec *cmd) {
      * again, right before the transfer, that the data is protected.
      */
     secftp_session_announce_prot();
-    use_large_xfer_buffer();
     secftp_reuse_refresh_tickets();
+
+    /* Listings are small; ProFTPD keeps a transfer buffer in its pools
+     * for the rest of the session, so only file transfers get a big one.
+     */
+    if (!is_listing(cmd)) {
+      use_large_xfer_buffer();
+    }
   }
 
   return PR_DECLINED(cmd);
