@@ -34,7 +34,7 @@ static const char *peer(void) {
     pr_netaddr_get_ipstr(session.d->remote_addr) : "?";
 }
 
-static int refuse_connection(SSL *ssl, const char *why) {
+static int refuse_connection(int fd, SSL *ssl, const char *why) {
   refusal = pstrdup(session.pool, why);
   secftp_log("data connection from %s refused (522, SecureSessionReuse "
     "%s): %s", peer(), secftp_sess.settings.reuse == SECFTP_REUSE_REQUIRED ?
@@ -51,6 +51,12 @@ static int refuse_connection(SSL *ssl, const char *why) {
     (void) secftp_bulk_flush(ssl, 1);
     SSL_free(ssl);
   }
+
+  /* Closed both ways now: ProFTPD's lingering close would otherwise wait
+   * up to 10 s for a peer that may never close (a silent client, a thief)
+   * before the 522 goes out.
+   */
+  (void) shutdown(fd, SHUT_RDWR);
 
   session.d->xerrno = errno = EPERM;
   return -1;
@@ -83,12 +89,12 @@ int secftp_data_postopen(pr_netio_stream_t *nstrm) {
   ssl = secftp_tls_accept(secftp_sess.ctx, PR_NETIO_FD(nstrm),
     secftp_sess.settings.handshake_timeout, &problem);
   if (ssl == NULL) {
-    return refuse_connection(NULL, pstrcat(session.pool, "data TLS "
-      "handshake failed: ", problem, NULL));
+    return refuse_connection(PR_NETIO_FD(nstrm), NULL,
+      pstrcat(session.pool, "data TLS handshake failed: ", problem, NULL));
   }
 
   if (secftp_reuse_check(ssl, &why) < 0) {
-    return refuse_connection(ssl, why);
+    return refuse_connection(PR_NETIO_FD(nstrm), ssl, why);
   }
 
   (void) secftp_netio_attach(session.d->instrm, ssl);
@@ -380,8 +386,8 @@ modret_t *secftp_data_post_err(cmd_rec *cmd) {
    * 522 for a refused TLS negotiation, so that reply replaces it.
    */
   pr_response_clear(&resp_err_list);
-  pr_response_add_err(R_522, _("Data connection refused: %s "
-    "(SecureSessionReuse)"), refusal);
+  pr_response_add_err(R_522, _("Data connection refused "
+    "(SecureSessionReuse): %s"), refusal);
   refusal = NULL;
   return PR_DECLINED(cmd);
 }

@@ -10,6 +10,7 @@ import os
 import socket
 import ssl
 import threading
+import time
 
 from harness import (Raw, ReusingFTP_TLS, Server, cert, check, check_eq,
                      client_context, curl, ftps, lftp, test, USERS,
@@ -544,3 +545,46 @@ def concurrent_downloads_checksums():
         bad = [(i, r) for i, r in enumerate(results) if r is not True]
         check(not bad, "%d of %d downloads failed: %r" % (len(bad), n,
                                                           bad[:5]))
+
+
+@test
+def data_handshake_timeout_is_522():
+    with Server("hs_timeout", conf="SecureHandshakeTimeout 1\n") as srv:
+        f = client(srv)
+        f.voidcmd("TYPE I")
+        host, port = ftplib.parse227(f.sendcmd("PASV"))
+        silent = socket.create_connection((host, port), timeout=10)
+        start = time.time()
+        f.putcmd("RETR hello.txt")
+        resp = f.getline()
+        if resp.startswith("150"):
+            resp = f.getline()
+        check(resp.startswith("522"), "silent data connection: %r" % resp)
+        check(time.time() - start < 4, "522 after %.1f s, not ~1 s" % (
+            time.time() - start))
+        check("timed out" in resp, "522 text: %r" % resp)
+        silent.close()
+        check_eq(retr(f, "hello.txt"), b"hello from alice\n", "after 522")
+        f.quit()
+
+
+@test
+def abort_during_protected_download():
+    """A TLS client cannot send ABOR as urgent data; it closes the data
+    connection, then sends ABOR.  The transfer fails (426), ABOR succeeds,
+    and the session goes on."""
+    data = os.urandom(64 * 1024 * 1024)
+    with Server("abor") as srv:
+        put_file(srv, "alice", "big.bin", data)
+        f = client(srv)
+        conn = f.transfercmd("RETR big.bin")
+        got = conn.recv(65536)
+        check(len(got) > 0, "no data before ABOR")
+        conn.close()
+        f.putcmd("ABOR")
+        codes = sorted([f.getline()[:3], f.getline()[:3]])
+        check(codes in (["225", "426"], ["226", "426"]),
+              "replies to the cut transfer and ABOR: %r" % codes)
+        f.voidcmd("NOOP")
+        check_eq(retr(f, "hello.txt"), b"hello from alice\n", "after ABOR")
+        f.quit()
