@@ -588,3 +588,64 @@ def abort_during_protected_download():
         f.voidcmd("NOOP")
         check_eq(retr(f, "hello.txt"), b"hello from alice\n", "after ABOR")
         f.quit()
+
+
+@test
+def implicit_and_auth_tls_p_protect_data():
+    data = (MARKER * 20000)[:400000]
+    vhost = """
+<VirtualHost 127.0.0.1>
+  Port {port2}
+  SecureEngine on
+  SecureImplicit on
+  SecureCertificate {certs}/server.crt {certs}/server.key
+  SecureFTPLog {dir}/secftp-implicit.log
+  AuthOrder mod_auth_file.c
+  AuthUserFile {dir}/passwd
+  AuthGroupFile {dir}/group
+  RequireValidShell off
+  DefaultRoot ~
+  AllowOverwrite on
+</VirtualHost>
+"""
+    with Server("implicit_data", vhosts=vhost, conf="UseSendfile on\n") as srv:
+        put_file(srv, "alice", "m.bin", data)
+        out = os.path.join(srv.dir, "m.out")
+        r = curl("--cacert", cert("ca.crt"), "-u", "alice:" + USERS["alice"],
+                 "ftps://localhost:%d/m.bin" % srv.port2, "-o", out)
+        check_eq(r.returncode, 0, "implicit RETR: %s" % r.stderr)
+        with open(out, "rb") as fh:
+            check_eq(sha(fh.read()), sha(data), "implicit RETR")
+        r = curl("--cacert", cert("ca.crt"), "-u", "alice:" + USERS["alice"],
+                 "-T", out, "ftps://localhost:%d/m2.bin" % srv.port2)
+        check_eq(r.returncode, 0, "implicit STOR: %s" % r.stderr)
+        with open(os.path.join(srv.home("alice"), "m2.bin"), "rb") as fh:
+            check_eq(sha(fh.read()), sha(data), "implicit STOR")
+        check("protected" in srv.log("secftp-implicit.log"), "no log")
+        # AUTH TLS-P: protection P without PBSZ/PROT; stock ftplib sends
+        # its RETR over TLS only if told, so drive the data side by hand.
+        c = Raw(srv.port, timeout=20)
+        c.reply()
+        check_eq(c.cmd("AUTH TLS-P")[0], 234, "AUTH TLS-P")
+        ctx = client_context()
+        c.starttls(ctx)
+        c.cmd("USER alice")
+        check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "login")
+        c.cmd("TYPE I")
+        host, port = ftplib.parse227(c.cmd("PASV")[1])
+        sock = socket.create_connection((host, port), timeout=20)
+        c.send("RETR m.bin\r\n")
+        check_eq(c.reply()[0], 150, "RETR after AUTH TLS-P")
+        raw = bytearray()
+        obj = tls_over_memory(ctx, sock, c.sock.session, raw)
+        plain = bytearray()
+        while True:
+            chunk = memory_read(obj, sock, raw)
+            if not chunk:
+                break
+            plain += chunk
+        sock.close()
+        check_eq(c.reply()[0], 226, "226")
+        check(MARKER not in raw, "plaintext on the wire after AUTH TLS-P")
+        check_eq(sha(bytes(plain)), sha(data), "AUTH TLS-P RETR")
+        c.close()
