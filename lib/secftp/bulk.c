@@ -22,8 +22,9 @@ struct bulk {
   int fd;
   int nonblocking_reads;
 
+  /* The batch: allocated at the first write, wcap bytes. */
   unsigned char *wbuf;
-  size_t wlen;
+  size_t wlen, wcap;
 
   /* Framing of the incoming byte stream: header bytes seen of the current
    * record, and body bytes still to come.
@@ -136,14 +137,21 @@ static int bulk_write_ex(BIO *bio, const char *data, size_t len,
 
   BIO_clear_retry_flags(bio);
 
-  if (b->wlen + len > BULK_WRITE_BUFSZ &&
+  if (b->wbuf == NULL) {
+    b->wbuf = OPENSSL_malloc(b->wcap);
+    if (b->wbuf == NULL) {
+      return 0;
+    }
+  }
+
+  if (b->wlen + len > b->wcap &&
       flush_bulk(b, BULK_WRITE_TIMEOUT) < 0) {
     return 0;
   }
 
   /* A BIO may take part of a write; OpenSSL writes the rest next. */
-  if (len > BULK_WRITE_BUFSZ - b->wlen) {
-    len = BULK_WRITE_BUFSZ - b->wlen;
+  if (len > b->wcap - b->wlen) {
+    len = b->wcap - b->wlen;
   }
 
   memcpy(b->wbuf + b->wlen, data, len);
@@ -235,7 +243,7 @@ static BIO_METHOD *get_method(void) {
   return bulk_method;
 }
 
-int secftp_bulk_attach(SSL *ssl, int fd) {
+int secftp_bulk_attach(SSL *ssl, int fd, int upload) {
   BIO_METHOD *method;
   struct bulk *b;
   BIO *bio;
@@ -246,28 +254,29 @@ int secftp_bulk_attach(SSL *ssl, int fd) {
   }
 
   b = OPENSSL_zalloc(sizeof(*b));
-  if (b == NULL) {
-    return -1;
-  }
-
-  b->fd = fd;
-  b->wbuf = OPENSSL_malloc(BULK_WRITE_BUFSZ);
-  bio = b->wbuf != NULL ? BIO_new(method) : NULL;
+  bio = b != NULL ? BIO_new(method) : NULL;
   if (bio == NULL) {
-    OPENSSL_free(b->wbuf);
     OPENSSL_free(b);
     return -1;
   }
 
+  /* Each direction gets big buffers only where the data flows: an upload
+   * writes no more than a handshake and a close_notify.
+   */
+  b->fd = fd;
+  b->wcap = upload ? BULK_RECORD_MAX : BULK_WRITE_BUFSZ;
   BIO_set_data(bio, b);
   BIO_set_init(bio, 1);
   SSL_set_bio(ssl, bio, bio);
 
-  /* Read-ahead: one read(2) takes in many records, instead of a header
-   * read and a body read for each.
-   */
-  SSL_set_read_ahead(ssl, 1);
-  SSL_set_default_read_buffer_len(ssl, BULK_READ_BUFSZ);
+  if (upload) {
+    /* Read-ahead: one read(2) takes in many records, instead of a header
+     * read and a body read for each.
+     */
+    SSL_set_read_ahead(ssl, 1);
+    SSL_set_default_read_buffer_len(ssl, BULK_READ_BUFSZ);
+  }
+
   return 0;
 }
 

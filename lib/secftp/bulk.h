@@ -15,10 +15,11 @@
 
 #include "mod_secftp.h"
 
-/* Puts a bulk BIO on ssl for fd, for reading and writing, with read-ahead
- * and a large read buffer.  Returns 0, or -1 (ssl keeps its socket BIO).
+/* Puts a bulk BIO on ssl for fd, for reading and writing: for a download,
+ * a batch of 16 records; for an upload (upload TRUE), read-ahead into a
+ * large read buffer.  Returns 0, or -1 (ssl keeps its socket BIO).
  */
-int secftp_bulk_attach(SSL *ssl, int fd);
+int secftp_bulk_attach(SSL *ssl, int fd, int upload);
 
 /* Writes out what the BIO holds; bounded by timeout seconds.  Returns 0,
  * or -1 with errno set.

@@ -11,9 +11,6 @@
 #include "secftp/tls.h"
 
 #include <openssl/err.h>
-#ifdef __GLIBC__
-# include <malloc.h>
-#endif
 
 /* ProFTPD's pending error replies (not in its public headers). */
 extern pr_response_t *resp_err_list;
@@ -155,13 +152,6 @@ void secftp_data_finish(pr_netio_stream_t *nstrm) {
 
   ERR_clear_error();
   SSL_free(ssl);
-
-#ifdef __GLIBC__
-  /* The batch and read-ahead buffers (about 0.5 MiB) go back to the
-   * system, so an idle session stays small after a transfer.
-   */
-  (void) malloc_trim(0);
-#endif
 }
 
 /* An upload that ended with an error: when the peer simply closed the TCP

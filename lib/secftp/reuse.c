@@ -180,7 +180,8 @@ void secftp_reuse_prepare(SSL *ssl, int fd) {
     return;
   }
 
-  if (secftp_bulk_attach(ssl, fd) < 0) {
+  if (secftp_bulk_attach(ssl, fd,
+      session.xfer.direction == PR_NETIO_IO_RD) < 0) {
     secftp_log_openssl_errors("data connection: bulk I/O unavailable");
   }
 }
