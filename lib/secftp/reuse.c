@@ -160,6 +160,11 @@ void secftp_reuse_prepare(SSL *ssl, int fd) {
 
     SSL_set_info_callback(ssl, ctrl_info_cb);
 
+    /* One ticket is all a client resumes its data connections with (a
+     * fresh one follows when it ages); OpenSSL would issue two.
+     */
+    (void) SSL_set_num_tickets(ssl, 1);
+
     /* The control connection idles most of its life: its record buffers
      * (about 34 KiB) are better given back between commands.
      */
