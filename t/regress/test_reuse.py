@@ -6,6 +6,7 @@ import io
 import os
 import socket
 import ssl
+import time
 
 from harness import (Server, cert, check, check_eq, client_context, ftps,
                      run, test, USERS)
@@ -221,6 +222,43 @@ def data_client_cert_must_equal_control_cert():
         # The same certificate on a full handshake is fine under 'allowed'.
         f.context = client_context(cert_name="client")
         check("hello.txt" in f.nlst(), "same certificate")
+        f.quit()
+    finally:
+        srv.stop()
+
+
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+
+@test
+def eight_hour_session_keeps_resuming_tls13():
+    """SPEC 3.4: the control connection issues fresh tickets, so that data
+    connections still resume hours into a session.  The server's clock runs
+    2000 times fast (libfaketime): 30 transfers over 15 s span 8 hours,
+    four times the ticket lifetime."""
+    if not os.path.exists(FAKETIME_LIB):
+        print("SKIPPED: libfaketime (Debian package faketime) not installed")
+        return
+    preload = os.environ.get("SECFTP_PRELOAD", "")
+    os.environ["SECFTP_PRELOAD"] = (preload + " " + FAKETIME_LIB).strip()
+    os.environ["FAKETIME"] = "+0 x2000"
+    os.environ["DONT_FAKE_MONOTONIC"] = "1"
+    conf = ("TimeoutIdle 0\nTimeoutNoTransfer 0\nTimeoutStalled 0\n"
+            "TimeoutLogin 0\nTimeoutSession 0\nSecureHandshakeTimeout 3600\n")
+    srv = Server("eight_hours", conf=conf, trace="secftp.data:9")
+    try:
+        srv.start()
+    finally:
+        os.environ["SECFTP_PRELOAD"] = preload
+        del os.environ["FAKETIME"]
+    try:
+        f = client(srv, version=ssl.TLSVersion.TLSv1_3)
+        for i in range(30):
+            check("hello.txt" in f.nlst(), "transfer %d" % i)
+            time.sleep(0.5)
+        check(f.resumed == [True] * 30, "not all resumed: %r" % f.resumed)
+        check("fresh session ticket" in srv.log("trace.log"),
+              "no fresh ticket issued on the control connection")
         f.quit()
     finally:
         srv.stop()
