@@ -520,6 +520,9 @@ def hundred_transfers_one_session_all_resume():
 
 @test
 def concurrent_downloads_checksums():
+    """64 sessions download at once; every checksum must match.  Quick by
+    default (256 KiB each); SECFTP_CONCURRENT_BYTES=16777216 (and
+    SECFTP_CONCURRENT) make it the heavy version."""
     n = int(os.environ.get("SECFTP_CONCURRENT", "64"))
     size = int(os.environ.get("SECFTP_CONCURRENT_BYTES", str(256 * 1024)))
     data = os.urandom(size)

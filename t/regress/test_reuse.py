@@ -47,6 +47,15 @@ def not_resumed_is_522_then_allowed_works():
         with Server("noreuse") as srv:
             f = stock_client(srv, version)
             expect_522(f.nlst, "stock FTP_TLS %s" % version.name)
+            if version == ssl.TLSVersion.TLSv1_3:
+                for cmd, fn in (
+                        ("LIST", lambda: f.retrlines("LIST", print)),
+                        ("MLSD", lambda: list(f.mlsd())),
+                        ("RETR", lambda: f.retrbinary("RETR hello.txt",
+                                                      print)),
+                        ("STOR", lambda: f.storbinary("STOR x.bin",
+                                                      io.BytesIO(b"x")))):
+                    expect_522(fn, "stock FTP_TLS " + cmd)
             # The session survives the refusal: a resuming client works.
             f.quit()
             g = client(srv, version=version)
