@@ -18,6 +18,7 @@
 #include "mod_secftp.h"
 #include "secftp/conf.h"
 #include "secftp/ctrl.h"
+#include "secftp/fleet.h"
 #include "secftp/log.h"
 #include "secftp/netio.h"
 #include "secftp/session.h"
@@ -127,7 +128,10 @@ static conftable secftp_conftab[] = {
   { "SecurePassword",		secftp_set_enum,		NULL },
   { "SecureProtocol",		secftp_set_protocol,		NULL },
   { "SecureRFCLevel",		secftp_set_enum,		NULL },
+  { "SecureSessionCache",	secftp_set_session_cache,	NULL },
   { "SecureSessionReuse",	secftp_set_enum,		NULL },
+  { "SecureTicketKeyFile",	secftp_set_ticket_key_file,	NULL },
+  { "SecureTicketKeyLifetime",	secftp_set_ticket_key_lifetime,	NULL },
   { "SecureVerifyDepth",	secftp_set_verify_depth,	NULL },
   { NULL }
 };

@@ -8,6 +8,8 @@
 
 #include "secftp/conf.h"
 #include "secftp/tls.h"
+#include "secftp/fleet.h"
+#include "secftp/ticketkeys.h"
 
 /* The contexts of the server-wide directives. */
 #define SECFTP_SERVER_CTX	(CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL)
@@ -295,6 +297,9 @@ void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
   st->handshake_timeout = SECFTP_DEFAULT_HANDSHAKE_TIMEOUT;
   st->verify_depth = SECFTP_DEFAULT_VERIFY_DEPTH;
   st->log_path = NULL;
+  st->session_cache = SECFTP_SESSION_CACHE_INTERNAL;
+  st->ticket_key_lifetime = SECFTP_DEFAULT_TICKET_KEY_LIFETIME;
+  st->ticket_key_secret = NULL;
 
   if (s == NULL) {
     return;
@@ -316,6 +321,17 @@ void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
   }
 
   (void) get_int_param(s, "SecureVerifyDepth", &st->verify_depth);
+  (void) get_int_param(s, "SecureSessionCache", &st->session_cache);
+
+  c = find_config(s->conf, CONF_PARAM, "SecureTicketKeyLifetime", FALSE);
+  if (c != NULL) {
+    st->ticket_key_lifetime = *((long *) c->argv[0]);
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecureTicketKeyFile", FALSE);
+  if (c != NULL) {
+    st->ticket_key_secret = c->argv[0];
+  }
 
   c = find_config(s->conf, CONF_PARAM, "SecureProtocol", FALSE);
   if (c != NULL) {

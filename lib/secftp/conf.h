@@ -21,6 +21,8 @@ struct secftp_cert_files {
  * secftp_settings_load() starts from the defaults (the one place they are
  * set) and overlays what the server's configuration says.
  */
+struct secftp_fleet_secret;
+
 struct secftp_settings {
   int engine;
   int implicit;
@@ -38,6 +40,9 @@ struct secftp_settings {
   int verify_depth;
   const char *log_path;
   array_header *certs;		/* struct secftp_cert_files */
+  int session_cache;		/* enum secftp_session_cache (fleet.h) */
+  long ticket_key_lifetime;	/* seconds */
+  const struct secftp_fleet_secret *ticket_key_secret;
 };
 
 /* Fills st with the defaults, then with s's configuration. */

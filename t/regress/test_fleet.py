@@ -1,0 +1,373 @@
+"""Fleet: two ProFTPD nodes sharing a real redis-server (Debian) for TLS 1.2
+sessions and rotated ticket keys (SecureSessionCache redis)."""
+
+import hashlib
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+
+from harness import (Raw, Server, allocate_ports, check, check_eq,
+                     client_context, ftps, run, run_dir, test)
+
+LIFETIME = 3
+
+
+class Redis:
+    """A redis-server on a loopback high port, stopped by pid."""
+
+    def __init__(self, name):
+        self.dir = tempfile.mkdtemp(prefix=name + "-redis-", dir=run_dir())
+        self.port = allocate_ports(1)
+        self.proc = None
+
+    def start(self, timeout=10):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", self.dir,
+             "--protected-mode", "no"],
+            stdout=open(os.path.join(self.dir, "redis.log"), "w"),
+            stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.cli("PING").strip() == "PONG":
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise AssertionError("redis-server did not start on %d" % self.port)
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.kill()
+        self.proc.wait(timeout=5)
+        self.proc = None
+
+    def cli(self, *args):
+        out = run(["redis-cli", "-p", str(self.port), "--raw"] + list(args),
+                  timeout=10)
+        return out.stdout
+
+    def keys(self, pattern):
+        return sorted(k for k in self.cli("KEYS", pattern).split() if k)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+def key_file(name):
+    """A SecureTicketKeyFile: 48 random bytes, root-only."""
+    path = os.path.join(run_dir(), name + ".ticketkey")
+    with open(path, "wb") as f:
+        f.write(os.urandom(48))
+    os.chmod(path, 0o600)
+    return path
+
+
+def fleet_conf(redis, keyfile, lifetime=LIFETIME, extra=""):
+    return """
+RedisEngine on
+RedisServer 127.0.0.1:%d
+RedisLog {dir}/redis.log
+SecureSessionCache redis
+SecureTicketKeyFile %s
+SecureTicketKeyLifetime %ds
+%s
+""" % (redis.port, keyfile, lifetime, extra)
+
+
+def node(name, redis, keyfile, **kw):
+    return Server(name, conf=fleet_conf(redis, keyfile, **kw),
+                  modules=["mod_redis.c"])
+
+
+def tls_ctx(version="1.3", tickets=True):
+    ctx = client_context()
+    if version == "1.2":
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    else:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    if not tickets:
+        ctx.options |= ssl.OP_NO_TICKET
+    return ctx
+
+
+def connect(srv, ctx, session=None):
+    """AUTH TLS on srv, resuming session if given.  Returns (session,
+    reused, version) after a command, so that TLS 1.3 tickets have
+    arrived."""
+    with Raw(srv.port) as c:
+        check_eq(c.reply()[0], 220, "greeting")
+        check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH TLS")
+        c.sock = ctx.wrap_socket(c.sock, server_hostname="localhost",
+                                 session=session)
+        check_eq(c.cmd("NOOP")[0], 200, "NOOP over TLS")
+        result = (c.sock.session, c.sock.session_reused, c.sock.version())
+        c.cmd("QUIT")
+        return result
+
+
+def wait_period_start(lifetime=LIFETIME, margin=0.3):
+    """Sleeps until margin seconds into a key period; returns its epoch."""
+    while True:
+        now = time.time()
+        into = now % lifetime
+        if margin <= into <= margin + 0.5:
+            return int(now // lifetime)
+        time.sleep(0.05)
+
+
+def sleep_until_epoch(epoch, lifetime=LIFETIME, margin=0.3):
+    delay = epoch * lifetime + margin - time.time()
+    if delay > 0:
+        time.sleep(delay)
+
+
+@test
+def fleet_tls13_ticket_resumes_on_other_node_across_rotation():
+    with Redis("tls13") as redis:
+        kf = key_file("tls13")
+        with node("fleet13_a", redis, kf) as a, \
+                node("fleet13_b", redis, kf) as b:
+            ctx = tls_ctx("1.3")
+            epoch = wait_period_start()
+            sess, reused, version = connect(a, ctx)
+            check_eq(version, "TLSv1.3", "protocol")
+            check(not reused, "first connection cannot be resumed")
+
+            _, reused, _ = connect(b, ctx, sess)
+            check(reused, "TLS 1.3 ticket from node A not resumed on B")
+
+            # Next period: the key rotated; A's ticket is decrypted with
+            # the previous key on B, which renews it.
+            sleep_until_epoch(epoch + 1)
+            renewed, reused, _ = connect(b, ctx, sess)
+            check(reused, "ticket of the previous period not resumed on B "
+                  "after the rotation (grace window)")
+
+            # Two rotations later: only one previous key stays valid.
+            sleep_until_epoch(epoch + 2)
+            _, reused, _ = connect(b, ctx, sess)
+            check(not reused, "ticket two periods old still resumed")
+            _, reused, _ = connect(a, ctx, renewed)
+            check(reused, "renewed ticket (issued by B) not resumed on A")
+
+            keys = redis.keys("mod_secftp:ticketkey:*")
+            check(len(keys) >= 2, "expected rotated keys in Redis: %r" % keys)
+            value = redis.cli("GET", keys[0]).strip()
+            check(value.startswith("U0ZS"), "ticket key stored unsealed: %r"
+                  % value[:20])
+            check("crash" not in a.log() + b.log(), "crash logged")
+
+
+@test
+def fleet_tls12_session_id_and_ticket_resume_on_other_node():
+    with Redis("tls12") as redis:
+        kf = key_file("tls12")
+        with node("fleet12_a", redis, kf) as a, \
+                node("fleet12_b", redis, kf) as b:
+            # Session ids (a client without tickets): Redis session cache.
+            ctx = tls_ctx("1.2", tickets=False)
+            sess, reused, version = connect(a, ctx)
+            check_eq(version, "TLSv1.2", "protocol")
+            check(not reused, "first connection cannot be resumed")
+            stored = redis.keys("mod_secftp:session:*")
+            check_eq(len(stored), 1, "TLS 1.2 sessions in Redis")
+            check_eq(redis.cli("GET", stored[0])[:4], "U0ZS",
+                     "session record format")
+            _, reused, _ = connect(b, ctx, sess)
+            check(reused, "TLS 1.2 session id from A not resumed on B")
+
+            # Tickets (TLS 1.2 clients that ask for them).
+            ctx = tls_ctx("1.2")
+            sess, reused, _ = connect(a, ctx)
+            _, reused, _ = connect(b, ctx, sess)
+            check(reused, "TLS 1.2 ticket from A not resumed on B")
+
+            # Data connections still resume their own control session.
+            f = ftps(b, "alice", context=tls_ctx("1.2", tickets=False))
+            f.prot_p()
+            check("hello.txt" in f.nlst(), "listing on B")
+            f.quit()
+
+
+@test
+def fleet_separate_nodes_without_redis_do_not_resume():
+    # Control: with SecureSessionCache internal, node B cannot resume A's
+    # ticket, so the fleet test above measures the shared cache.
+    with Server("internal_a") as a, Server("internal_b") as b:
+        ctx = tls_ctx("1.3")
+        sess, _, _ = connect(a, ctx)
+        _, reused, _ = connect(a, ctx, sess)
+        check(reused, "internal cache: ticket not resumed on the same node")
+        _, reused, _ = connect(b, ctx, sess)
+        check(not reused, "ticket of another node resumed without Redis")
+
+
+def corrupt(redis, key):
+    value = redis.cli("GET", key).strip()
+    i = len(value) // 2
+    bad = value[:i] + ("A" if value[i] != "A" else "B") + value[i + 1:]
+    redis.cli("SET", key, bad)
+
+
+@test
+def fleet_corrupt_records_mean_full_handshake():
+    with Redis("corrupt") as redis:
+        kf = key_file("corrupt")
+        with node("corrupt_a", redis, kf, lifetime=3600) as a, \
+                node("corrupt_b", redis, kf, lifetime=3600) as b:
+            ctx12 = tls_ctx("1.2", tickets=False)
+            sess12, _, _ = connect(a, ctx12)
+            key = redis.keys("mod_secftp:session:*")[0]
+            corrupt(redis, key)
+            _, reused, _ = connect(b, ctx12, sess12)
+            check(not reused, "corrupt session record resumed")
+            check(b.wait_log(r"session record '%s' ignored: record failed "
+                             r"authentication" % re.escape(key)),
+                  "no log line for the corrupt session: %r" % b.log())
+            check(redis.cli("GET", key).strip() != "",
+                  "the unreadable record was removed or replaced")
+
+            # Garbage, not even a record.
+            redis.cli("SET", key, "garbage!")
+            _, reused, _ = connect(b, ctx12, sess12)
+            check(not reused, "garbage session record resumed")
+            check(b.wait_log(r"ignored: malformed record"),
+                  "no log line for the malformed record")
+
+            # A corrupt ticket key: tickets of that key no longer resume
+            # anywhere, and nobody overwrites the record.
+            ctx13 = tls_ctx("1.3")
+            sess13, _, _ = connect(a, ctx13)
+            tkey = redis.keys("mod_secftp:ticketkey:*")[0]
+            corrupt(redis, tkey)
+            bad = redis.cli("GET", tkey)
+            _, reused, _ = connect(b, ctx13, sess13)
+            check(not reused, "ticket resumed with a corrupt key record")
+            check(b.wait_log(r"ticket key record '%s' ignored" %
+                             re.escape(tkey)),
+                  "no log line for the corrupt ticket key: %r" % b.log())
+            check_eq(redis.cli("GET", tkey), bad, "corrupt key record")
+
+            # The node keeps working: node-local tickets, logins, listings.
+            local, reused, _ = connect(b, ctx13)
+            _, reused, _ = connect(b, ctx13, local)
+            check(reused, "node-local ticket not resumed on the same node")
+            f = ftps(b, "alice", context=ctx13)
+            f.prot_p()
+            check("hello.txt" in f.nlst(), "listing on B")
+            f.quit()
+            check_eq(len(re.findall("ticket key record", b.log())), 1,
+                     "log lines for one corrupt key")
+
+
+def make_big_file(srv, size):
+    path = os.path.join(srv.home("alice"), "big.bin")
+    block = os.urandom(1 << 20)
+    digest = hashlib.sha256()
+    with open(path, "wb") as f:
+        for _ in range(size >> 20):
+            f.write(block)
+            digest.update(block)
+    os.chown(path, 65534, 65534)
+    return digest.hexdigest()
+
+
+@test
+def fleet_redis_outage_loses_nothing_and_recovers():
+    redis = Redis("outage").start()
+    try:
+        kf = key_file("outage")
+        with node("outage_a", redis, kf, lifetime=3600) as a, \
+                node("outage_b", redis, kf, lifetime=3600) as b:
+            want = make_big_file(a, 64 << 20)
+            ctx = tls_ctx("1.3")
+            sess, _, _ = connect(a, ctx)
+
+            # Kill Redis in the middle of a protected download.
+            f = ftps(a, "alice", context=ctx)
+            f.prot_p()
+            got = hashlib.sha256()
+            state = {"n": 0}
+
+            def chunk(data):
+                got.update(data)
+                state["n"] += len(data)
+                if redis.proc is not None and state["n"] > (8 << 20):
+                    redis.stop()
+
+            f.retrbinary("RETR big.bin", chunk, blocksize=65536)
+            check(redis.proc is None, "Redis was not killed mid-transfer")
+            check_eq(got.hexdigest(), want, "download across the outage")
+            f.quit()
+
+            # Both nodes keep serving, with full handshakes.
+            for srv in (a, b, a, b):
+                g = ftps(srv, "alice", context=ctx)
+                g.prot_p()
+                check("hello.txt" in g.nlst(), "listing during the outage")
+                g.quit()
+            _, reused, _ = connect(b, ctx, sess)
+            for srv in (a, b):
+                check(srv.wait_log("Redis unavailable"),
+                      "outage not logged on %s" % srv.name)
+                check_eq(srv.log().count("Redis unavailable"), 1,
+                         "outage log lines on %s" % srv.name)
+
+            # Redis returns (empty): the nodes find it by themselves.
+            redis.start()
+            time.sleep(2.5)
+            new, _, _ = connect(a, ctx)
+            deadline = time.time() + 10
+            reused = False
+            while not reused and time.time() < deadline:
+                new, _, _ = connect(a, ctx)
+                _, reused, _ = connect(b, ctx, new)
+                if not reused:
+                    time.sleep(0.5)
+            check(reused, "no fleet resumption after Redis came back")
+            check(a.wait_log("Redis available again"),
+                  "recovery not logged on A: %r" % a.log())
+            for srv in (a, b):
+                check(srv.proc.poll() is None, "%s died" % srv.name)
+    finally:
+        redis.stop()
+
+
+@test
+def fleet_configuration_errors():
+    redis = Redis("conf")   # never started: only its port is used
+    kf = key_file("conf")
+    cases = [
+        ("no key file", "RedisServer 127.0.0.1:%d\nSecureSessionCache redis\n"
+         % redis.port, ["mod_redis.c"], "needs SecureTicketKeyFile"),
+        ("no mod_redis", "SecureSessionCache redis\nSecureTicketKeyFile %s\n"
+         % kf, [], "needs mod_redis"),
+        ("bad cache", "SecureSessionCache shared\n", [], "'shared'"),
+        ("bad lifetime", "SecureTicketKeyLifetime 0s\n", [], "'0s'"),
+        ("bad lifetime unit", "SecureTicketKeyLifetime 5d\n", [], "'5d'"),
+    ]
+    short = key_file("short")
+    with open(short, "wb") as f:
+        f.write(os.urandom(16))
+    cases.append(("short key file", "SecureTicketKeyFile %s\n" % short, [],
+                  "32 to 1024 random bytes"))
+    readable = key_file("readable")
+    os.chmod(readable, 0o644)
+    cases.append(("readable key file", "SecureTicketKeyFile %s\n" % readable,
+                  [], "readable by root only"))
+    for what, conf, modules, want in cases:
+        srv = Server("conf_" + what.replace(" ", "_"), conf=conf,
+                     modules=modules)
+        out = srv.start_expecting_failure()
+        check(want in out, "%s: expected %r in %r" % (what, want, out))
