@@ -17,6 +17,8 @@ struct testsuite {
 
 static const struct testsuite suites[] = {
   { "values", tests_get_values_suite },
+  { "dn", tests_get_dn_suite },
+  { "certmap", tests_get_certmap_suite },
   { NULL, NULL }
 };
 

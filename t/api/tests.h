@@ -11,5 +11,7 @@
 #include <string.h>
 
 Suite *tests_get_values_suite(void);
+Suite *tests_get_dn_suite(void);
+Suite *tests_get_certmap_suite(void);
 
 #endif /* SECFTP_TESTS_H */
