@@ -5,6 +5,7 @@
 #include "secftp/tls.h"
 #include "secftp/fleet.h"
 #include "secftp/log.h"
+#include "secftp/verify.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -213,6 +214,7 @@ static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
       SSL_CTX_set_session_id_context(ctx, session_id_context,
         sizeof(session_id_context) - 1) != 1 ||
       load_certificates(ctx, s, st) < 0 ||
+      secftp_verify_setup(ctx, s, st) < 0 ||
       secftp_fleet_setup_ctx(ctx, s, st) < 0) {
     SSL_CTX_free(ctx);
     return NULL;

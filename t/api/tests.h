@@ -12,6 +12,8 @@
 
 Suite *tests_get_values_suite(void);
 Suite *tests_get_ciphers_suite(void);
+Suite *tests_get_dn_suite(void);
+Suite *tests_get_certmap_suite(void);
 Suite *tests_get_record_suite(void);
 Suite *tests_get_ticketkeys_suite(void);
 
