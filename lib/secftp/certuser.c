@@ -5,6 +5,7 @@
 
 #include "secftp/certuser.h"
 #include "secftp/dn.h"
+#include "secftp/fleetmap.h"
 #include "secftp/log.h"
 #include "secftp/session.h"
 
@@ -169,16 +170,18 @@ static void publish_cert(X509 *cert, const char *fingerprint) {
 /* Runs the map on cert and logs the decision, whatever it is. */
 static void map_cert(X509 *cert, const char *fingerprint) {
   const struct secftp_settings *st = &secftp_sess.settings;
+  const struct secftp_certmap *map;
   struct secftp_certmap_result res;
 
-  if (st->certmap == NULL) {
+  map = secftp_fleetmap_current(st->certmap_path, st->certmap);
+  if (map == NULL) {
     secftp_log("client certificate %s: no SecureCertMap, maps to no user",
       fingerprint);
     return;
   }
 
   memset(&res, 0, sizeof(res));
-  if (secftp_certmap_match(st->certmap, cert, &res) < 0) {
+  if (secftp_certmap_match(map, cert, &res) < 0) {
     secftp_log("client certificate %s: mapping failed: %s", fingerprint,
       strerror(errno));
     return;

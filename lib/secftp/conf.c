@@ -11,6 +11,7 @@
 #include "secftp/verify.h"
 #include "secftp/certuser.h"
 #include "secftp/fleet.h"
+#include "secftp/fleetmap.h"
 #include "secftp/ticketkeys.h"
 
 /* The contexts of the server-wide directives. */
@@ -304,16 +305,18 @@ modret_t *secftp_set_certmap(cmd_rec *cmd) {
   CHECK_ARGS(cmd, 1);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
-  if (strncasecmp(cmd->argv[1], "redis:", 6) == 0) {
-    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
-      (char *) cmd->argv[1], "': redis: maps are not supported by this "
-      "build; use a file", NULL));
+  /* Parsed whole at startup (and again at every restart): a bad rule
+   * stops the server with the map's file and line.  A redis: map starts
+   * empty (nothing maps) until a session reads a valid one.
+   */
+  if (secftp_fleetmap_is_redis(cmd->argv[1])) {
+    problem = secftp_fleetmap_check(cmd->tmp_pool, cmd->argv[1]);
+    map = problem == NULL ? secftp_certmap_parse("", 0, NULL) : NULL;
+
+  } else {
+    problem = secftp_certuser_load_map(cmd->tmp_pool, cmd->argv[1], &map);
   }
 
-  /* Parsed whole at startup (and again at every restart): a bad rule
-   * stops the server with the map's file and line.
-   */
-  problem = secftp_certuser_load_map(cmd->tmp_pool, cmd->argv[1], &map);
   if (problem != NULL) {
     CONF_ERROR(cmd, problem);
   }

@@ -4,6 +4,7 @@
  */
 
 #include "secftp/fleet.h"
+#include "secftp/fleetmap.h"
 #include "secftp/log.h"
 #include "secftp/sesscache.h"
 #include "secftp/ticketkeys.h"
@@ -619,6 +620,21 @@ static int map_shared_page(void) {
   return 0;
 }
 
+/* A use of Redis (what) needs mod_redis and a RedisServer. */
+static int check_redis_server(server_rec *s, const char *what) {
+  if (pr_module_exists("mod_redis.c") == FALSE ||
+      (find_config(s->conf, CONF_PARAM, "RedisServer", FALSE) == NULL &&
+       find_config(main_server->conf, CONF_PARAM, "RedisServer",
+         FALSE) == NULL)) {
+    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': "
+      "'%s' needs mod_redis (LoadModule mod_redis.c) and a RedisServer",
+      s->ServerName, what);
+    return -1;
+  }
+
+  return 0;
+}
+
 /* SecureSessionCache redis needs Redis configured, and the secret. */
 static int check_redis_config(server_rec *s,
     const struct secftp_settings *st) {
@@ -629,17 +645,7 @@ static int check_redis_config(server_rec *s,
     return -1;
   }
 
-  if (pr_module_exists("mod_redis.c") == FALSE ||
-      (find_config(s->conf, CONF_PARAM, "RedisServer", FALSE) == NULL &&
-       find_config(main_server->conf, CONF_PARAM, "RedisServer",
-         FALSE) == NULL)) {
-    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': "
-      "'SecureSessionCache redis' needs mod_redis (LoadModule mod_redis.c) "
-      "and a RedisServer", s->ServerName);
-    return -1;
-  }
-
-  return 0;
+  return check_redis_server(s, "SecureSessionCache redis");
 }
 
 int secftp_fleet_setup_ctx(SSL_CTX *ctx, server_rec *s,
@@ -648,6 +654,12 @@ int secftp_fleet_setup_ctx(SSL_CTX *ctx, server_rec *s,
 
   if (st->session_cache == SECFTP_SESSION_CACHE_REDIS &&
       check_redis_config(s, st) < 0) {
+    return -1;
+  }
+
+  if (secftp_fleetmap_is_redis(st->certmap_path) &&
+      (check_redis_server(s, "SecureCertMap redis:") < 0 ||
+       secftp_fleetmap_setup(s, st->certmap_path) < 0)) {
     return -1;
   }
 

@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 
-from harness import (Raw, Server, allocate_ports, check, check_eq,
+from harness import (Raw, Server, allocate_ports, cert, check, check_eq,
                      client_context, ftps, run, run_dir, test)
 
 LIFETIME = 3
@@ -371,3 +371,78 @@ def fleet_configuration_errors():
                      modules=modules)
         out = srv.start_expecting_failure()
         check(want in out, "%s: expected %r in %r" % (what, want, out))
+
+
+def fingerprint(name):
+    with open(cert(name)) as f:
+        der = ssl.PEM_cert_to_DER_cert(f.read())
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return "sha256:" + ":".join(digest[i:i + 2] for i in range(0, 64, 2))
+
+
+def user_reply(srv, user):
+    """The reply to USER after AUTH TLS with the client certificate."""
+    with Raw(srv.port) as c:
+        check_eq(c.reply()[0], 220, "greeting")
+        check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH TLS")
+        c.starttls(client_context(cert_name="client"))
+        code = c.cmd("USER " + user)[0]
+        c.cmd("QUIT")
+        return code
+
+
+MAP_CONF = """
+RedisEngine on
+RedisServer 127.0.0.1:%d
+SecureCACertificate {certs}/ca.crt
+SecureLogin verify_user
+SecurePassword optional
+SecureCertMap redis:secftp:map
+"""
+
+
+@test
+def fleet_certmap_in_redis_applies_on_every_node():
+    with Redis("map") as redis:
+        fp = fingerprint("client.crt")
+        redis.cli("SET", "secftp:map", "cert %s alice\n" % fp)
+        with Server("map_a", conf=MAP_CONF % redis.port,
+                    modules=["mod_redis.c"]) as a, \
+                Server("map_b", conf=MAP_CONF % redis.port,
+                       modules=["mod_redis.c"]) as b:
+            for srv in (a, b):
+                check_eq(user_reply(srv, "alice"), 232,
+                         "USER alice on %s, map says alice" % srv.name)
+                check(srv.wait_log(r"SecureCertMap redis:secftp:map: "
+                                   r"applied a new map \(1 rules\)"),
+                      "map not applied on %s: %r" % (srv.name, srv.log()))
+
+            redis.cli("SET", "secftp:map",
+                      "# moved\nfilter issuer=\"CN=nobody\" user=alice\n"
+                      "cert %s bob\n" % fp)
+            for srv in (a, b):
+                check_eq(user_reply(srv, "alice"), 530,
+                         "USER alice on %s after the update" % srv.name)
+                check_eq(user_reply(srv, "bob"), 232,
+                         "USER bob on %s after the update" % srv.name)
+
+            # An invalid update is refused whole: the previous map stays.
+            redis.cli("SET", "secftp:map",
+                      "cert %s alice\nfilter nonsense\n" % fp)
+            for srv in (a, b):
+                check_eq(user_reply(srv, "bob"), 232,
+                         "USER bob on %s after a bad update" % srv.name)
+                check_eq(user_reply(srv, "alice"), 530,
+                         "USER alice on %s after a bad update" % srv.name)
+                check(srv.wait_log(r"update refused whole \(line 2"),
+                      "refusal not logged on %s: %r" % (srv.name,
+                                                         srv.log()))
+                check_eq(srv.log().count("update refused whole"), 1,
+                         "refusal log lines on %s" % srv.name)
+
+            # Redis gone: the last valid map still serves.
+            redis.stop()
+            for srv in (a, b):
+                check_eq(user_reply(srv, "bob"), 232,
+                         "USER bob on %s without Redis" % srv.name)
+                check(srv.proc.poll() is None, "%s died" % srv.name)
