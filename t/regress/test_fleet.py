@@ -446,3 +446,67 @@ def fleet_certmap_in_redis_applies_on_every_node():
                 check_eq(user_reply(srv, "bob"), 232,
                          "USER bob on %s without Redis" % srv.name)
                 check(srv.proc.poll() is None, "%s died" % srv.name)
+
+
+@test
+def session_cache_off_and_internal():
+    # off: nothing resumes a new control connection, yet data connections
+    # still resume their own control session.
+    with Server("cache_off", conf="SecureSessionCache off\n") as srv:
+        for version in ("1.2", "1.3"):
+            ctx = tls_ctx(version)
+            sess, _, _ = connect(srv, ctx)
+            _, reused, _ = connect(srv, ctx, sess)
+            check(not reused, "SecureSessionCache off: TLS %s control "
+                  "connection resumed" % version)
+            f = ftps(srv, "alice", context=ctx)
+            f.prot_p()
+            check("hello.txt" in f.nlst(), "listing with the cache off")
+            f.quit()
+    # internal: one node's sessions resume each other's tickets, with
+    # rotation.
+    with Server("cache_internal", conf="SecureTicketKeyLifetime 3s\n") as srv:
+        ctx = tls_ctx("1.3")
+        epoch = wait_period_start()
+        sess, _, _ = connect(srv, ctx)
+        _, reused, _ = connect(srv, ctx, sess)
+        check(reused, "internal: ticket not resumed on the same node")
+        sleep_until_epoch(epoch + 2)
+        _, reused, _ = connect(srv, ctx, sess)
+        check(not reused, "internal: ticket two periods old resumed")
+
+
+@test
+def fleet_implicit_ftps_resumes_on_other_node():
+    # The implicit handshake runs before the 220, in session start-up.
+    with Redis("implicit") as redis:
+        kf = key_file("implicit")
+        extra = """
+<VirtualHost 127.0.0.1>
+  Port {port2}
+  SecureEngine on
+  SecureImplicit on
+  SecureCertificate {certs}/server.crt {certs}/server.key
+  SecureSessionCache redis
+  SecureTicketKeyFile %s
+</VirtualHost>
+""" % kf
+        a = Server("implicit_a", conf=fleet_conf(redis, kf, 3600),
+                   modules=["mod_redis.c"], vhosts=extra)
+        b = Server("implicit_b", conf=fleet_conf(redis, kf, 3600),
+                   modules=["mod_redis.c"], vhosts=extra)
+        with a, b:
+            ctx = tls_ctx("1.3")
+            with Raw(a.port2, implicit_ctx=ctx) as c:
+                check_eq(c.reply()[0], 220, "implicit greeting on A")
+                check_eq(c.cmd("NOOP")[0], 200, "NOOP")
+                sess = c.sock.session
+            c = Raw.__new__(Raw)
+            c.sock = ctx.wrap_socket(
+                socket.create_connection(("127.0.0.1", b.port2), timeout=10),
+                server_hostname="localhost", session=sess)
+            c.buf = b""
+            with c:
+                check_eq(c.reply()[0], 220, "implicit greeting on B")
+                check(c.sock.session_reused, "implicit session of A not "
+                      "resumed on B")
