@@ -13,6 +13,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <sys/mman.h>
 
 /* After Redis failed, the node leaves it alone this long before trying
@@ -22,6 +23,13 @@
 
 #define TICKET_IV_LEN		16
 
+/* Fleet keys read from Redis are kept for the node's processes, and read
+ * again after this long (a Redis that lost its data gets new keys, and
+ * nodes converge on them).
+ */
+#define KEY_RECHECK_SECS	10
+#define KEY_CACHE_SLOTS		8
+
 const struct secftp_token secftp_session_cache_tokens[] = {
   { "internal", SECFTP_SESSION_CACHE_INTERNAL },
   { "off", SECFTP_SESSION_CACHE_OFF },
@@ -29,13 +37,26 @@ const struct secftp_token secftp_session_cache_tokens[] = {
   { NULL, 0 }
 };
 
+/* A fleet key as the node's processes share it.  owner says for which
+ * secret and lifetime (two servers of one node may differ).
+ */
+struct shared_key {
+  unsigned char owner[8];
+  int valid;
+  time_t checked;
+  struct secftp_ticketkey key;
+};
+
 /* The state all processes of the node share (one anonymous shared page,
- * mapped in the daemon before any session forks).
+ * mapped in the daemon before any session forks): a session resuming a
+ * ticket needs no Redis round trip while its key is fresh here.
  */
 struct fleet_shared {
   time_t down_since;		/* start of the current Redis outage, or 0 */
   time_t retry_at;		/* no new attempt before this */
   int64_t bad_key_epoch;	/* last epoch whose unreadable key we logged */
+  unsigned int lock;		/* guards keys */
+  struct shared_key keys[KEY_CACHE_SLOTS];
 };
 
 static struct fleet_shared *shared = NULL;
@@ -52,9 +73,11 @@ struct fleet_ctx {
   unsigned char local_secret[32];
   pid_t local_owner;
 
-  /* Fleet keys already read from Redis, by epoch % 3. */
-  struct secftp_ticketkey fleet_keys[3];
-  int fleet_valid[3];
+  /* Identifies secret and lifetime in the shared key cache. */
+  unsigned char owner[8];
+
+  /* This process's copy of the fleet key in use. */
+  struct secftp_ticketkey fleet_key;
 
   struct secftp_ticketkey local_key;
   int local_valid;
@@ -434,25 +457,80 @@ static int create_fleet_key(pool *p, struct fleet_ctx *fc, const char *name,
   return errno == EEXIST ? 1 : -1;
 }
 
-/* The fleet key of epoch: from this process's cache, or Redis (created
- * there when create is TRUE and nobody has).  NULL when unavailable.
+static void shared_lock(void) {
+  while (!__sync_bool_compare_and_swap(&shared->lock, 0, 1)) {
+    sched_yield();
+  }
+}
+
+static void shared_unlock(void) {
+  __sync_lock_release(&shared->lock);
+}
+
+/* Copies the fresh shared key of epoch into key.  Returns TRUE if found. */
+static int shared_key_get(struct fleet_ctx *fc, int64_t epoch,
+    struct secftp_ticketkey *key) {
+  time_t now = time(NULL);
+  int i, found = FALSE;
+
+  shared_lock();
+  for (i = 0; i < KEY_CACHE_SLOTS && !found; i++) {
+    struct shared_key *sk = &shared->keys[i];
+
+    if (sk->valid &&
+        sk->key.epoch == epoch &&
+        now - sk->checked < KEY_RECHECK_SECS &&
+        memcmp(sk->owner, fc->owner, sizeof(fc->owner)) == 0) {
+      *key = sk->key;
+      found = TRUE;
+    }
+  }
+  shared_unlock();
+
+  return found;
+}
+
+/* Stores key for the node, over the same epoch's entry or the oldest. */
+static void shared_key_put(struct fleet_ctx *fc,
+    const struct secftp_ticketkey *key) {
+  struct shared_key *slot = &shared->keys[0];
+  int i;
+
+  shared_lock();
+  for (i = 0; i < KEY_CACHE_SLOTS; i++) {
+    struct shared_key *sk = &shared->keys[i];
+
+    if (sk->valid &&
+        sk->key.epoch == key->epoch &&
+        memcmp(sk->owner, fc->owner, sizeof(fc->owner)) == 0) {
+      slot = sk;
+      break;
+    }
+
+    if (!sk->valid ||
+        sk->checked < slot->checked) {
+      slot = sk;
+    }
+  }
+
+  memcpy(slot->owner, fc->owner, sizeof(fc->owner));
+  slot->key = *key;
+  slot->checked = time(NULL);
+  slot->valid = TRUE;
+  shared_unlock();
+}
+
+/* Reads (or, when create is TRUE and nobody has, creates) the fleet key
+ * of epoch in Redis.  Returns 0, or -1.
  */
-static const struct secftp_ticketkey *fleet_key(struct fleet_ctx *fc,
-    int64_t epoch, int create) {
-  unsigned int slot = (unsigned int) (epoch % 3);
-  struct secftp_ticketkey *key = &fc->fleet_keys[slot];
+static int redis_fleet_key(struct fleet_ctx *fc, int64_t epoch, int create,
+    struct secftp_ticketkey *key) {
   const char *name;
   char *text;
   size_t len = 0;
   pool *tmp_pool;
   int res = -1;
 
-  if (fc->fleet_valid[slot] &&
-      key->epoch == epoch) {
-    return key;
-  }
-
-  fc->fleet_valid[slot] = FALSE;
   tmp_pool = make_sub_pool(session.pool ? session.pool : permanent_pool);
   name = ticket_key_name(tmp_pool, fc->lifetime, epoch);
 
@@ -470,12 +548,26 @@ static const struct secftp_ticketkey *fleet_key(struct fleet_ctx *fc,
   }
 
   destroy_pool(tmp_pool);
-  if (res != 0) {
+  return res;
+}
+
+/* The fleet key of epoch: from the node's shared cache, or Redis.  NULL
+ * when unavailable.
+ */
+static const struct secftp_ticketkey *fleet_key(struct fleet_ctx *fc,
+    int64_t epoch, int create) {
+  struct secftp_ticketkey *key = &fc->fleet_key;
+
+  if (shared_key_get(fc, epoch, key)) {
+    return key;
+  }
+
+  if (redis_fleet_key(fc, epoch, create, key) < 0) {
     secftp_ticketkey_clear(key);
     return NULL;
   }
 
-  fc->fleet_valid[slot] = TRUE;
+  shared_key_put(fc, key);
   return key;
 }
 
@@ -648,6 +740,22 @@ static int check_redis_config(server_rec *s,
   return check_redis_server(s, "SecureSessionCache redis");
 }
 
+/* Tags fc's entries in the shared key cache: a digest of the secret and
+ * the lifetime.
+ */
+static void set_owner(struct fleet_ctx *fc) {
+  unsigned char buf[SECFTP_RECORD_KEY_LEN + 32];
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  int n;
+
+  memcpy(buf, fc->secret->ticket_key, SECFTP_RECORD_KEY_LEN);
+  n = snprintf((char *) buf + SECFTP_RECORD_KEY_LEN, 32, "%ld",
+    fc->lifetime);
+  SHA256(buf, SECFTP_RECORD_KEY_LEN + (size_t) n, digest);
+  memcpy(fc->owner, digest, sizeof(fc->owner));
+  pr_memscrub(buf, sizeof(buf));
+}
+
 int secftp_fleet_setup_ctx(SSL_CTX *ctx, server_rec *s,
     const struct secftp_settings *st) {
   struct fleet_ctx *fc;
@@ -679,6 +787,9 @@ int secftp_fleet_setup_ctx(SSL_CTX *ctx, server_rec *s,
   fc->lifetime = st->ticket_key_lifetime;
   fc->secret = st->ticket_key_secret;
   fc->local_owner = getpid();
+  if (fc->secret != NULL) {
+    set_owner(fc);
+  }
   if (RAND_bytes(fc->local_secret, sizeof(fc->local_secret)) != 1 ||
       SSL_CTX_set_ex_data(ctx, fleet_ctx_idx, fc) != 1 ||
       SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_key_cb) != 1) {
