@@ -606,3 +606,56 @@ def certmap_reloaded_on_sighup():
             except (OSError, EOFError, ssl.SSLError):
                 pass
         check_eq(code, 331, "USER alice after the map changed and SIGHUP")
+
+
+@test
+def implicit_port_certificate_login():
+    """The certificate of an implicit-FTPS handshake (before the 220) maps
+    like one after AUTH TLS."""
+    p = Pki("implicit")
+    alice = p.example.issue("alice", "/O=Example Corp/CN=alice")
+    certmap = p.write("certmap", 'filter subject="O=Example Corp" '
+                      'user=@CN\n')
+    vhost = """
+<VirtualHost 127.0.0.1>
+  Port {port2}
+  SecureEngine on
+  SecureImplicit on
+  SecureCertificate {certs}/server.crt {certs}/server.key
+  SecureFTPLog {dir}/secftp.log
+  SecureLogin verify_user
+  SecureCACertificate %s
+  SecureCertMap %s
+  SecurePassword optional
+  AuthOrder mod_auth_file.c
+  AuthUserFile {dir}/passwd
+  AuthGroupFile {dir}/group
+  RequireValidShell off
+  DefaultRoot ~
+</VirtualHost>
+""" % (p.trusted, certmap)
+    with Server("implicit", vhosts=vhost) as srv:
+        with Raw(srv.port2, implicit_ctx=cert_ctx(alice)) as c:
+            check_eq(c.reply()[0], 220, "implicit greeting")
+            check_eq(c.cmd("USER bob")[0], 530, "USER bob on the implicit "
+                     "port")
+            check_eq(c.cmd("USER alice")[0], 232, "USER alice on the "
+                     "implicit port")
+        with Raw(srv.port) as c:
+            # The default server has no certificate policy.
+            c.reply()
+            check_eq(c.cmd("USER alice")[0], 331, "USER alice on the "
+                     "explicit port")
+
+
+@test
+def refusal_names_secure_ftp_first():
+    p = Pki("order")
+    conf = secure_conf(p, "required", "SecureFTP required\n")
+    with Server("order", conf=conf) as srv:
+        with Raw(srv.port) as c:
+            c.reply()
+            code, text = c.cmd("USER alice")
+            check_eq(code, 530, "plain USER")
+            check("SecureFTP" in text, "reply does not name SecureFTP: "
+                  + text)
