@@ -213,9 +213,18 @@ static void map_cert(X509 *cert, const char *fingerprint) {
   }
 
   if (res.status != SECFTP_CERTMAP_MAPPED) {
+    char where[64] = "";
+
+    if (res.other_line != 0) {
+      pr_snprintf(where, sizeof(where), ", lines %u and %u", res.line,
+        res.other_line);
+
+    } else if (res.line != 0) {
+      pr_snprintf(where, sizeof(where), ", line %u", res.line);
+    }
+
     secftp_log("client certificate %s maps to no user: %s (SecureCertMap "
-      "%s, rule line %u, other line %u)", fingerprint, res.reason,
-      st->certmap_path, res.line, res.other_line);
+      "%s%s)", fingerprint, res.reason, st->certmap_path, where);
     return;
   }
 

@@ -56,8 +56,8 @@ distinguished_name = req_dn
 def _run(argv, **kw):
     r = subprocess.run(argv, capture_output=True, timeout=60, **kw)
     if r.returncode != 0:
-        raise RuntimeError("%s failed: %s" % (" ".join(argv),
-                                               r.stderr.decode(errors="replace")))
+        raise RuntimeError("%s failed: %s" % (
+            " ".join(argv), r.stderr.decode(errors="replace")))
     return r.stdout
 
 
@@ -158,7 +158,8 @@ class CA:
         tbs, sigalg = _split_certificate(der)
         at = tbs.find(marker.encode())
         if at < 0 or tbs.find(marker.encode(), at + 1) >= 0:
-            raise RuntimeError("marker %r not exactly once in the TBS" % marker)
+            raise RuntimeError("marker %r not exactly once in the TBS"
+                               % marker)
         at += len(marker)
         tbs = tbs[:at] + b"\x00" + tbs[at + 1:]
         tbs_path = os.path.join(self.dir, name + ".tbs")

@@ -659,3 +659,23 @@ def refusal_names_secure_ftp_first():
             check_eq(code, 530, "plain USER")
             check("SecureFTP" in text, "reply does not name SecureFTP: "
                   + text)
+
+
+@test
+def runtime_tie_maps_nothing():
+    """Two different filters of equal rank for one certificate: no user,
+    and the log names both lines (fail closed)."""
+    p = Pki("tie")
+    crt = p.example.issue("tied", "/O=Example Corp/OU=X/CN=alice")
+    certmap = p.write("certmap",
+                      'filter subject="O=Example Corp" '
+                      'issuer="O=Example Corp" user=alice\n'
+                      'filter subject="OU=X,O=Example Corp" user=alice\n')
+    conf = secure_conf(p, "verify_user", "SecureCertMap %s\n" % certmap)
+    with Server("tie", conf=conf) as srv:
+        with protected(srv, cert_ctx(crt)) as c:
+            check_eq(c.cmd("USER alice")[0], 530, "USER alice on a tie")
+        check(srv.wait_log(r"maps to no user: two filters match equally "
+                           r"well \(SecureCertMap \S+, lines 1 and 2\)|"
+                           r"lines 2 and 1\)"),
+              "tie not logged: " + srv.log())
