@@ -679,3 +679,34 @@ def runtime_tie_maps_nothing():
                            r"well \(SecureCertMap \S+, lines 1 and 2\)|"
                            r"lines 2 and 1\)"),
               "tie not logged: " + srv.log())
+
+
+@test
+def ca_and_crl_directories():
+    """SecureCACertificate and SecureCARevocation as hashed directories
+    (openssl rehash), as an admin with many CAs would set them up."""
+    p = Pki("dirs")
+    good = p.partner.issue("good", "/O=Partner Ltd/CN=good")
+    revoked = p.partner.issue("revoked", "/O=Partner Ltd/CN=gone")
+    p.partner.revoke(revoked[0])
+    cadir, crldir = p.path("cadir"), p.path("crldir")
+    os.makedirs(cadir)
+    os.makedirs(crldir)
+    for ca in (p.example, p.partner):
+        name = os.path.basename(ca.dir)
+        with open(ca.crt) as f:
+            p.write("cadir/%s.pem" % name, f.read())
+        with open(ca.crl()) as f:
+            p.write("crldir/%s.crl.pem" % name, f.read())
+    for d in (cadir, crldir):
+        r = run(["openssl", "rehash", d])
+        check_eq(r.returncode, 0, "openssl rehash %s (%s)" % (d, r.stderr))
+    conf = ("SecureLogin required\nSecureCACertificate %s\n"
+            "SecureCARevocation %s\n" % (cadir, crldir))
+    with Server("dirs", conf=conf) as srv:
+        check(refused_handshake(srv, cert_ctx(revoked)),
+              "revoked certificate accepted (CRL directory)")
+        check(srv.wait_log(r"certificate revoked"), "revocation not logged: "
+              + srv.log())
+        check(not refused_handshake(srv, cert_ctx(good)),
+              "good certificate refused (CA directory)")
