@@ -710,3 +710,26 @@ def ca_and_crl_directories():
               + srv.log())
         check(not refused_handshake(srv, cert_ctx(good)),
               "good certificate refused (CA directory)")
+
+
+@test
+def binding_reset_by_user_rein_auth_ccc():
+    """Under verify_user, PASS completes a login only for the USER the
+    certificate vouched for; REIN, AUTH and CCC in between end that."""
+    p = Pki("reset")
+    alice = p.example.issue("alice", "/O=Example Corp/CN=alice")
+    certmap = p.write("certmap", 'filter subject="O=Example Corp" '
+                      'user=@CN\n')
+    conf = secure_conf(p, "verify_user", "SecureCertMap %s\n" % certmap)
+    with Server("reset", conf=conf) as srv:
+        for between in ("REIN", "AUTH TLS", "CCC"):
+            with protected(srv, cert_ctx(alice)) as c:
+                check_eq(c.cmd("USER alice")[0], 331, "USER alice")
+                c.cmd(between)
+                code, text = c.cmd("PASS " + USERS["alice"])
+                check(code in (503, 530), "PASS after USER alice, %s: %d %s"
+                      % (between, code, text))
+        with protected(srv, cert_ctx(alice)) as c:
+            check_eq(c.cmd("USER alice")[0], 331, "USER alice")
+            check_eq(c.cmd("PASS " + USERS["alice"])[0], 230,
+                     "PASS right after USER alice")
