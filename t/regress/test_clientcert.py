@@ -333,9 +333,21 @@ def verify_user_530_at_user():
         check(srv.wait_log(r"USER alice refused \(SecureLogin verify_user\): "
                            r"the client certificate maps to another user"),
               "refusal reason not logged: " + srv.log())
+        check(srv.wait_log(r"user bob logged in \(certificate\+password\)"),
+              "auth method not logged: " + srv.log())
         with protected(srv, cert_ctx(certs["nul"][0])) as c:
             check_eq(c.cmd("USER alice")[0], 530,
                      "USER alice with the NUL-CN certificate")
+        # curl: bob's certificate logs in bob, not alice.
+        crt, key = certs["subject"][0]
+        url = "ftp://localhost:%d/" % srv.port
+        for user, ok in (("bob", True), ("alice", False)):
+            r = curl("--ssl-reqd", "--cacert", cert("ca.crt"), "--cert", crt,
+                     "--key", key, "-u", "%s:%s" % (user, USERS[user]), url)
+            check_eq(r.returncode == 0, ok, "curl as %s with bob's "
+                     "certificate (%s)" % (user, r.stderr.strip()))
+            if ok:
+                check("hello.txt" in r.stdout, "curl listing: %r" % r.stdout)
 
 
 @test
