@@ -34,11 +34,12 @@ void secftp_auth_sess_init(void) {
 
 /* Refuses USER or PASS with 530, naming the policy, and forgets the user
  * name so that a PASS cannot complete a login that USER did not start.
+ * The log names the user, never PASS's argument.
  */
-static modret_t *refuse_login(cmd_rec *cmd, const char *policy,
-    const char *why) {
-  secftp_log("%s %s refused (%s): %s", (char *) cmd->argv[0],
-    cmd->arg != NULL ? cmd->arg : "", policy, why);
+static modret_t *refuse_login(cmd_rec *cmd, const char *user,
+    const char *policy, const char *why) {
+  secftp_log("%s %s refused (%s): %s", (char *) cmd->argv[0], user, policy,
+    why);
   (void) pr_table_remove(session.notes, ORIG_USER_NOTE, NULL);
   pr_event_generate(SECFTP_EVENT_PREFIX "policy-denied", policy);
 
@@ -113,13 +114,14 @@ modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
   if ((st->login == SECFTP_LOGIN_REQUIRED ||
        st->login == SECFTP_LOGIN_VERIFY_USER) &&
       !secftp_certuser_has_cert()) {
-    return refuse_login(cmd, first_refusing_policy(st),
+    return refuse_login(cmd, name, first_refusing_policy(st),
       "a verified client certificate is required; use AUTH TLS with one");
   }
 
   if (st->login == SECFTP_LOGIN_VERIFY_USER &&
       (mapped == NULL || strcmp(mapped, name) != 0)) {
-    return refuse_login(cmd, "SecureLogin verify_user", mapped == NULL ?
+    return refuse_login(cmd, name, "SecureLogin verify_user",
+      mapped == NULL ?
       "the client certificate maps to no user" :
       pstrcat(cmd->tmp_pool, "the client certificate maps to another user "
         "than ", name, NULL));
@@ -127,7 +129,7 @@ modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
 
   if (st->port_access->nelts > 0 &&
       !port_access_allows(cmd->tmp_pool, name)) {
-    return refuse_login(cmd, "SecurePortAccess", pstrcat(cmd->tmp_pool,
+    return refuse_login(cmd, name, "SecurePortAccess", pstrcat(cmd->tmp_pool,
       "user ", name, " may not log in on this port", NULL));
   }
 
@@ -183,7 +185,7 @@ modret_t *secftp_auth_pre_pass(cmd_rec *cmd) {
   user = pr_table_get(session.notes, ORIG_USER_NOTE, NULL);
   if (user != NULL &&
       strcmp(user, binding.user) != 0) {
-    return refuse_login(cmd, "SecureLogin verify_user", pstrcat(
+    return refuse_login(cmd, user, "SecureLogin verify_user", pstrcat(
       cmd->tmp_pool, "the client certificate does not vouch for ", user,
       NULL));
   }
