@@ -531,7 +531,10 @@ def notes_in_extended_log_and_env():
                        '%%{note:SECFTP_CLIENT_FINGERPRINT}|'
                        '%%{note:SECFTP_CERT_USER}|'
                        '%%{note:SECFTP_AUTH_METHOD}|'
-                       '%%{note:SECFTP_CLIENT_CERT}"\n'
+                       '%%{note:SECFTP_CLIENT_CERT}|'
+                       # %%{X}e is read at run time; %%{env:X} is expanded
+                       # by ProFTPD's parser when it reads the file.
+                       '%%{SECFTP_CLIENT_S_DN}e|%%{SECFTP_AUTH_METHOD}e"\n'
                        "ExtendedLog {dir}/certs.log ALL certs\n" % certmap)
     with Server("notes", conf=conf) as srv:
         f = harness.ftps(srv, context=cert_ctx(alice))
@@ -556,6 +559,11 @@ def notes_in_extended_log_and_env():
         check_eq(fields[4], pki.fingerprint(alice[0]),
                  "SECFTP_CLIENT_FINGERPRINT")
         check("BEGIN CERTIFICATE" in log, "no PEM (ExportCertData): " + log)
+        # The PEM ends with a newline: the environment fields follow it.
+        env = [l for l in log.splitlines()
+               if l == "|CN=alice,OU=People,O=Example Corp|certificate"]
+        check(env, "SECFTP_CLIENT_S_DN / SECFTP_AUTH_METHOD not in the "
+              "environment (StdEnvVars): " + log)
         bob = [l for l in log.splitlines() if l.startswith("bob|")
                and "|password|" in l]
         check(bob, "no password line for bob: " + log)
