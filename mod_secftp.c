@@ -36,7 +36,16 @@ module secftp_module;
  * stops startup.
  */
 static void secftp_postparse_ev(const void *event_data, void *user_data) {
-  if (secftp_tls_build_servers() < 0) {
+  int res;
+
+  /* Keys, CAs and CRLs may be root-only; at a restart (SIGHUP) the daemon
+   * no longer runs as root by default.
+   */
+  PRIVS_ROOT
+  res = secftp_tls_build_servers();
+  PRIVS_RELINQUISH
+
+  if (res < 0) {
     pr_log_pri(PR_LOG_ERR, "fatal: " MOD_SECFTP_VERSION
       ": unusable TLS configuration, refusing to start");
     pr_session_end(PR_SESS_END_FL_ERROR);
@@ -45,10 +54,12 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
 
 static void secftp_restart_ev(const void *event_data, void *user_data) {
   secftp_tls_free_servers();
+  secftp_certuser_free_maps();
 }
 
 static void secftp_shutdown_ev(const void *event_data, void *user_data) {
   secftp_tls_free_servers();
+  secftp_certuser_free_maps();
 }
 
 static void secftp_exit_ev(const void *event_data, void *user_data) {

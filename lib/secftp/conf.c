@@ -268,8 +268,13 @@ modret_t *secftp_set_certificate(cmd_rec *cmd) {
   cert_path = cmd->argv[1];
   key_path = cmd->argc == 3 ? cmd->argv[2] : cmd->argv[1];
 
-  /* Read now, as root, so that a bad file stops startup on this line. */
+  /* Read now, as root, so that a bad file stops startup on this line.
+   * Root privileges are asked for explicitly: at a restart, an earlier
+   * directive may have given them up.
+   */
+  PRIVS_ROOT
   problem = secftp_tls_check_cert_files(cmd->tmp_pool, cert_path, key_path);
+  PRIVS_RELINQUISH
   if (problem != NULL) {
     CONF_ERROR(cmd, problem);
   }
@@ -286,8 +291,10 @@ modret_t *secftp_set_ca_path(cmd_rec *cmd) {
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
   /* Loaded now, as root, so that a bad file stops startup on this line. */
+  PRIVS_ROOT
   problem = secftp_verify_check_path(cmd->tmp_pool, cmd->argv[0],
     cmd->argv[1]);
+  PRIVS_RELINQUISH
   if (problem != NULL) {
     CONF_ERROR(cmd, problem);
   }
@@ -296,7 +303,7 @@ modret_t *secftp_set_ca_path(cmd_rec *cmd) {
   return PR_HANDLED(cmd);
 }
 
-/* usage: SecureCertMap file */
+/* usage: SecureCertMap file|redis:KEY */
 modret_t *secftp_set_certmap(cmd_rec *cmd) {
   struct secftp_certmap *map = NULL;
   const char *problem;
@@ -311,20 +318,29 @@ modret_t *secftp_set_certmap(cmd_rec *cmd) {
    */
   if (secftp_fleetmap_is_redis(cmd->argv[1])) {
     problem = secftp_fleetmap_check(cmd->tmp_pool, cmd->argv[1]);
-    map = problem == NULL ? secftp_certmap_parse("", 0, NULL) : NULL;
+    if (problem == NULL) {
+      map = secftp_certmap_parse("", 0, NULL);
+      problem = map == NULL ? "out of memory" : NULL;
+    }
 
   } else {
+    PRIVS_ROOT
     problem = secftp_certuser_load_map(cmd->tmp_pool, cmd->argv[1], &map);
+    PRIVS_RELINQUISH
   }
 
   if (problem != NULL) {
     CONF_ERROR(cmd, problem);
   }
 
+  if (secftp_certuser_keep_map(map) < 0) {
+    secftp_certmap_free(map);
+    CONF_ERROR(cmd, "out of memory");
+  }
+
   c = add_config_param(cmd->argv[0], 2, NULL, NULL);
   c->argv[0] = pstrdup(c->pool, cmd->argv[1]);
   c->argv[1] = map;
-  secftp_certuser_free_map_with(c->pool, map);
   return PR_HANDLED(cmd);
 }
 
