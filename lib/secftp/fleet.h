@@ -12,11 +12,13 @@
  *             resume their control connection, nothing else resumes.
  *
  * The TLS contexts are built in the daemon, before sessions fork, so the
- * callbacks installed here run in session processes.  Each session process
- * opens its own Redis connection, lazily, the first time it needs one; the
- * daemon never talks to Redis.  The only state shared between processes is
- * one anonymous shared page that records a Redis outage, so that a node
- * logs it once and its sessions do not each wait for a dead server.
+ * callbacks (ticketcb, sesscache) run in session processes.  Each session
+ * process opens its own Redis connection, lazily, the first time it needs
+ * one; the daemon never talks to Redis.  What the node's processes share
+ * lives in anonymous shared pages mapped in the daemon: the state of a
+ * Redis outage (this unit: logged once per node, and sessions do not each
+ * wait for a dead server), the fleet ticket keys already read (ticketcb)
+ * and the last valid certificate map (fleetmap).
  */
 
 #ifndef SECFTP_FLEET_H
