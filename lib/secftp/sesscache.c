@@ -5,6 +5,7 @@
 #include "secftp/sesscache.h"
 #include "secftp/fleet.h"
 #include "secftp/log.h"
+#include "secftp/session.h"
 
 static int sesscache_key_idx = -1;
 
@@ -95,7 +96,14 @@ static SSL_SESSION *get_session_cb(SSL *ssl, const unsigned char *id,
   pool *tmp_pool;
 
   *copy = 0;
+
+  /* Once the control connection is protected, handshakes in this process
+   * are data connections: they may resume only that control connection's
+   * session, which OpenSSL's own cache already holds.  Another node's
+   * session is no business of theirs.
+   */
   if (key == NULL ||
+      secftp_sess.ctrl_ssl != NULL ||
       id_len <= 0 ||
       id_len > SSL_MAX_SSL_SESSION_ID_LENGTH) {
     return NULL;

@@ -1,6 +1,7 @@
 """Fleet: two ProFTPD nodes sharing a real redis-server (Debian) for TLS 1.2
 sessions and rotated ticket keys (SecureSessionCache redis)."""
 
+import ftplib
 import hashlib
 import os
 import re
@@ -193,10 +194,20 @@ def fleet_tls12_session_id_and_ticket_resume_on_other_node():
             _, reused, _ = connect(b, ctx, sess)
             check(reused, "TLS 1.2 ticket from A not resumed on B")
 
-            # Data connections still resume their own control session.
-            f = ftps(b, "alice", context=tls_ctx("1.2", tickets=False))
+            # Data connections still resume their own control session, and
+            # only that one: not a session of another node from Redis.
+            ctx = tls_ctx("1.2", tickets=False)
+            foreign, _, _ = connect(a, ctx)
+            f = ftps(b, "alice", context=ctx)
             f.prot_p()
             check("hello.txt" in f.nlst(), "listing on B")
+            conn, _ = ftplib.FTP.ntransfercmd(f, "NLST")
+            data = ctx.wrap_socket(conn, server_hostname="localhost",
+                                   session=foreign)
+            check(not data.session_reused, "a data connection on B resumed "
+                  "a session of node A from Redis")
+            data.close()
+            f.voidresp()
             f.quit()
 
 
