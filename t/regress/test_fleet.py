@@ -256,6 +256,14 @@ def fleet_corrupt_records_mean_full_handshake():
             check(b.wait_log(r"ignored: malformed record"),
                   "no log line for the malformed record")
 
+            # Oversized (past every bound a record may have).
+            run(["redis-cli", "-p", str(redis.port), "-x", "SET", key],
+                input="QUFB" * 40000, timeout=10)
+            _, reused, _ = connect(b, ctx12, sess12)
+            check(not reused, "oversized session record resumed")
+            check_eq(len(re.findall("ignored: malformed record", b.log())),
+                     2, "log lines for malformed records")
+
             # A corrupt ticket key: tickets of that key no longer resume
             # anywhere, and nobody overwrites the record.
             ctx13 = tls_ctx("1.3")
