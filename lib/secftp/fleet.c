@@ -102,15 +102,21 @@ modret_t *secftp_set_ticket_key_file(cmd_rec *cmd) {
   const char *problem;
   size_t len = 0;
   config_rec *c;
-  int fd;
+  int fd, xerrno;
 
   CHECK_ARGS(cmd, 1);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
 
-  /* Read now, as root: sessions never see the file, only derived keys. */
+  /* Read now, as root (also when a SIGHUP re-reads the configuration):
+   * sessions never see the file, only keys derived from it.
+   */
+  PRIVS_ROOT
   fd = open(cmd->argv[1], O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+  xerrno = errno;
+  PRIVS_RELINQUISH
+
   if (fd < 0) {
-    problem = strerror(errno);
+    problem = strerror(xerrno);
 
   } else {
     problem = read_secret(fd, buf, &len);

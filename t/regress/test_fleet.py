@@ -5,12 +5,11 @@ import ftplib
 import hashlib
 import os
 import re
-import shutil
+import signal
 import socket
 import ssl
 import subprocess
 import tempfile
-import threading
 import time
 
 from harness import (Raw, Server, allocate_ports, cert, check, check_eq,
@@ -535,3 +534,23 @@ def fleet_implicit_ftps_resumes_on_other_node():
                 check_eq(c.reply()[0], 220, "implicit greeting on B")
                 check(c.sock.session_reused, "implicit session of A not "
                       "resumed on B")
+
+
+@test
+def fleet_sighup_rereads_key_file_and_keeps_tickets():
+    with Redis("sighup") as redis:
+        kf = key_file("sighup")
+        with node("sighup_a", redis, kf, lifetime=3600) as a, \
+                node("sighup_b", redis, kf, lifetime=3600) as b:
+            ctx = tls_ctx("1.3")
+            sess, _, _ = connect(a, ctx)
+            for srv in (a, b):
+                os.kill(srv.proc.pid, signal.SIGHUP)
+            time.sleep(1.5)
+            for srv in (a, b):
+                check(srv.proc.poll() is None,
+                      "%s exited after SIGHUP: %s" % (srv.name,
+                                                      srv.startup_output()))
+                _, reused, _ = connect(srv, ctx, sess)
+                check(reused, "ticket not resumed on %s after SIGHUP"
+                      % srv.name)
