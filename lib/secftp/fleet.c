@@ -348,6 +348,40 @@ static int map_shared_page(void) {
   return 0;
 }
 
+int secftp_fleet_lock(volatile pid_t *lock) {
+  pid_t self = getpid();
+  int tries;
+
+  for (tries = 0; tries < 500; tries++) {
+    pid_t holder = *lock;
+
+    if (holder == 0 &&
+        __sync_bool_compare_and_swap(lock, 0, self)) {
+      return 0;
+    }
+
+    if (holder != 0 &&
+        kill(holder, 0) < 0 &&
+        errno == ESRCH &&
+        __sync_bool_compare_and_swap(lock, holder, self)) {
+      return 0;
+    }
+
+    if (tries < 50) {
+      sched_yield();
+
+    } else {
+      pr_timer_usleep(100);
+    }
+  }
+
+  return -1;
+}
+
+void secftp_fleet_unlock(volatile pid_t *lock) {
+  (void) __sync_bool_compare_and_swap(lock, getpid(), 0);
+}
+
 /* A use of Redis (what) needs mod_redis and a RedisServer. */
 static int check_redis_server(server_rec *s, const char *what) {
   if (pr_module_exists("mod_redis.c") == FALSE ||

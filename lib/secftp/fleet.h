@@ -69,4 +69,13 @@ char *secftp_fleet_redis_get(pool *p, const char *key, size_t *len);
 int secftp_fleet_redis_add(const char *key, const char *value, long ttl);
 int secftp_fleet_redis_del(const char *key);
 
+/* A lock in memory shared by the node's processes (0 when free; the
+ * holder's pid otherwise).  A holder that died (a session killed at the
+ * wrong moment) is noticed and its lock taken over; a lock still busy
+ * after about 50 ms is given up on.  lock returns 0 when taken, -1 when
+ * not (the caller then does without the shared data).
+ */
+int secftp_fleet_lock(volatile pid_t *lock);
+void secftp_fleet_unlock(volatile pid_t *lock);
+
 #endif /* SECFTP_FLEET_H */

@@ -25,8 +25,8 @@
  */
 struct map_slot {
   char key[MAP_KEY_MAX + 1];
-  unsigned int lock;
-  unsigned int seq;
+  pid_t lock;
+  volatile unsigned int seq;
   int has_good;
   unsigned char good_hash[SHA256_DIGEST_LENGTH];
   unsigned char bad_hash[SHA256_DIGEST_LENGTH];
@@ -107,36 +107,40 @@ int secftp_fleetmap_setup(server_rec *s, const char *source) {
   return 0;
 }
 
-static void slot_lock(struct map_slot *slot) {
-  while (!__sync_bool_compare_and_swap(&slot->lock, 0, 1)) {
-    sched_yield();
-  }
-}
-
-static void slot_unlock(struct map_slot *slot) {
-  __sync_lock_release(&slot->lock);
-}
-
+/* The sequence number is made odd, then even again, whatever a writer
+ * that died half-way left in it.
+ */
 static void publish_good(struct map_slot *slot, const char *text, size_t len,
     const unsigned char *hash) {
-  slot_lock(slot);
-  __sync_fetch_and_add(&slot->seq, 1);
+  unsigned int odd;
+
+  if (secftp_fleet_lock(&slot->lock) < 0) {
+    return;
+  }
+
+  odd = slot->seq | 1;
+  slot->seq = odd;
+  __sync_synchronize();
   memcpy(slot->text, text, len);
   slot->len = len;
   memcpy(slot->good_hash, hash, SHA256_DIGEST_LENGTH);
   slot->has_good = TRUE;
-  __sync_fetch_and_add(&slot->seq, 1);
-  slot_unlock(slot);
+  __sync_synchronize();
+  slot->seq = odd + 1;
+  secftp_fleet_unlock(&slot->lock);
 }
 
 /* Records hash as refused; TRUE if it was not already (log it then). */
 static int mark_bad(struct map_slot *slot, const unsigned char *hash) {
   int fresh;
 
-  slot_lock(slot);
+  if (secftp_fleet_lock(&slot->lock) < 0) {
+    return FALSE;
+  }
+
   fresh = memcmp(slot->bad_hash, hash, SHA256_DIGEST_LENGTH) != 0;
   memcpy(slot->bad_hash, hash, SHA256_DIGEST_LENGTH);
-  slot_unlock(slot);
+  secftp_fleet_unlock(&slot->lock);
   return fresh;
 }
 
@@ -222,7 +226,9 @@ static const struct secftp_certmap *read_redis(struct map_slot *slot,
   }
 
   SHA256((const unsigned char *) text, len, hash);
+  /* Odd: a writer died half-way; the text is rewritten. */
   fresh = !slot->has_good ||
+    (slot->seq & 1) ||
     memcmp(slot->good_hash, hash, sizeof(hash)) != 0;
 
   if (len > MAP_TEXT_MAX) {

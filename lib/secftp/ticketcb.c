@@ -38,7 +38,7 @@ struct shared_key {
  */
 struct keys_shared {
   int64_t bad_key_epoch;	/* last epoch whose unreadable key we logged */
-  unsigned int lock;		/* guards keys */
+  pid_t lock;			/* guards keys (secftp_fleet_lock) */
   struct shared_key keys[KEY_CACHE_SLOTS];
 };
 
@@ -155,23 +155,16 @@ static int create_fleet_key(pool *p, struct ticket_ctx *fc, const char *name,
   return errno == EEXIST ? 1 : -1;
 }
 
-static void shared_lock(void) {
-  while (!__sync_bool_compare_and_swap(&shared->lock, 0, 1)) {
-    sched_yield();
-  }
-}
-
-static void shared_unlock(void) {
-  __sync_lock_release(&shared->lock);
-}
-
 /* Copies the fresh shared key of epoch into key.  Returns TRUE if found. */
 static int shared_key_get(struct ticket_ctx *fc, int64_t epoch,
     struct secftp_ticketkey *key) {
   time_t now = time(NULL);
   int i, found = FALSE;
 
-  shared_lock();
+  if (secftp_fleet_lock(&shared->lock) < 0) {
+    return FALSE;
+  }
+
   for (i = 0; i < KEY_CACHE_SLOTS && !found; i++) {
     struct shared_key *sk = &shared->keys[i];
 
@@ -183,7 +176,7 @@ static int shared_key_get(struct ticket_ctx *fc, int64_t epoch,
       found = TRUE;
     }
   }
-  shared_unlock();
+  secftp_fleet_unlock(&shared->lock);
 
   return found;
 }
@@ -194,7 +187,10 @@ static void shared_key_put(struct ticket_ctx *fc,
   struct shared_key *slot = &shared->keys[0];
   int i;
 
-  shared_lock();
+  if (secftp_fleet_lock(&shared->lock) < 0) {
+    return;
+  }
+
   for (i = 0; i < KEY_CACHE_SLOTS; i++) {
     struct shared_key *sk = &shared->keys[i];
 
@@ -215,7 +211,7 @@ static void shared_key_put(struct ticket_ctx *fc,
   slot->key = *key;
   slot->checked = time(NULL);
   slot->valid = TRUE;
-  shared_unlock();
+  secftp_fleet_unlock(&shared->lock);
 }
 
 /* Reads (or, when create is TRUE and nobody has, creates) the fleet key
