@@ -445,6 +445,7 @@ int secftp_ticketcb_install(SSL_CTX *ctx, server_rec *s,
   if (fc->secret != NULL) {
     set_owner(fc);
   }
+
   if (RAND_bytes(fc->local_secret, sizeof(fc->local_secret)) != 1 ||
       SSL_CTX_set_ex_data(ctx, ticket_ctx_idx, fc) != 1 ||
       SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_key_cb) != 1) {
@@ -453,6 +454,10 @@ int secftp_ticketcb_install(SSL_CTX *ctx, server_rec *s,
     return -1;
   }
 
+  /* Sessions inherit the node's key of the current period ready-made. */
+  if (fc->mode != SECFTP_SESSION_CACHE_OFF) {
+    (void) local_key(fc, secftp_ticketkey_epoch(time(NULL), fc->lifetime));
+  }
 
   return 0;
 }
