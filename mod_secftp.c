@@ -21,6 +21,7 @@
 #include "secftp/log.h"
 #include "secftp/netio.h"
 #include "secftp/session.h"
+#include "secftp/sni.h"
 #include "secftp/tls.h"
 
 module secftp_module;
@@ -88,6 +89,7 @@ static int secftp_sess_init(void) {
 
   (void) secftp_log_open(st->log_path);
   pr_event_register(&secftp_module, "core.exit", secftp_exit_ev, NULL);
+  secftp_sni_sess_init(st);
 
   if (secftp_netio_install(PR_NETIO_STRM_CTRL|PR_NETIO_STRM_DATA) < 0) {
     return -1;
@@ -139,6 +141,7 @@ static cmdtable secftp_cmdtab[] = {
   { CMD,	C_AUTH,	G_NONE,	secftp_cmd_auth,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_PBSZ,	G_NONE,	secftp_cmd_pbsz,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_PROT,	G_NONE,	secftp_cmd_prot,	FALSE,	FALSE,	CL_SEC },
+  { PRE_CMD,	C_ANY,	G_NONE,	secftp_sni_pre_cmd,	FALSE,	FALSE },
   { 0,		NULL }
 };
 

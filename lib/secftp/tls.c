@@ -4,6 +4,7 @@
 
 #include "secftp/tls.h"
 #include "secftp/log.h"
+#include "secftp/sni.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -216,6 +217,8 @@ static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
     return NULL;
   }
 
+  secftp_sni_setup_ctx(ctx);
+
   return ctx;
 }
 
@@ -383,7 +386,8 @@ SSL *secftp_tls_accept(SSL_CTX *ctx, int fd, long timeout,
 
   ssl = SSL_new(ctx);
   if (ssl == NULL ||
-      SSL_set_fd(ssl, fd) != 1) {
+      SSL_set_fd(ssl, fd) != 1 ||
+      secftp_sni_prepare(ssl) < 0) {
     secftp_log_openssl_errors("unable to start a TLS connection");
     SSL_free(ssl);
     *problem = "out of resources";

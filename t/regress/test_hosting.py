@@ -1,0 +1,229 @@
+"""Hosting: SNI and name-based virtual hosts, keyrings and passphrases,
+SecureMasqueradeAddress, OCSP for client certificates."""
+
+import os
+import socket
+import ssl
+
+from harness import (Raw, Server, cert, check, check_eq, client_context,
+                     curl, lftp, run, test, USERS)
+
+
+def name_cert(d, name, org="mod_secftp demo"):
+    """An ECDSA key and a CA-signed certificate for the DNS name name, in
+    directory d; returns (crt, key)."""
+    crt, key = os.path.join(d, name + ".crt"), os.path.join(d, name + ".key")
+    ext = os.path.join(d, name + ".ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n" % name)
+    run(["openssl", "req", "-new", "-newkey", "ec",
+         "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+         "-out", crt + ".csr", "-subj", "/O=%s/CN=%s" % (org, name)],
+        timeout=60)
+    r = run(["openssl", "x509", "-req", "-in", crt + ".csr",
+             "-CA", cert("ca.crt"), "-CAkey", cert("ca.key"),
+             "-CAcreateserial", "-CAserial", os.path.join(d, "ca.srl"),
+             "-out", crt, "-days", "2", "-extfile", ext], timeout=60)
+    check(os.path.exists(crt), "could not issue %s: %s" % (name, r.stderr))
+    os.chmod(key, 0o600)
+    return crt, key
+
+
+VHOST = """
+<VirtualHost 127.0.0.1>
+  Port {port}
+  ServerName "{name}"
+  ServerAlias {name}
+  SecureEngine on
+  SecureCertificate {crt} {key}
+  SecureFTPLog {dir}/secftp-{name}.log
+  AuthOrder mod_auth_file.c
+  AuthUserFile {dir}/passwd
+  AuthGroupFile {dir}/group
+  RequireValidShell off
+  DefaultRoot ~
+  {extra}
+</VirtualHost>
+"""
+
+
+def sni_server(name, names, conf="", extra=None):
+    """A server whose default host has the usual localhost certificate and
+    one name-based <VirtualHost> per entry of names, on the same port,
+    each with its own certificate (and extra directives)."""
+    srv = Server(name, conf=conf)
+    d = os.path.join(srv.dir, "names")
+    os.makedirs(d)
+    text = ""
+    for n in names:
+        crt, key = name_cert(d, n)
+        text += VHOST.format(port=srv.port, name=n, crt=crt, key=key,
+                             dir=srv.dir, extra=(extra or {}).get(n, ""))
+    with open(srv.conf_path, "a") as f:
+        f.write(text)
+    return srv
+
+
+def leaf_subject(port, servername=None, host_first=None):
+    """Connects with openssl s_client -starttls ftp (optionally after a HOST
+    command, sent by hand) and returns (subject line of the leaf, output)."""
+    argv = ["openssl", "s_client", "-starttls", "ftp", "-connect",
+            "127.0.0.1:%d" % port, "-CAfile", cert("ca.crt")]
+    argv += ["-servername", servername] if servername else ["-noservername"]
+    r = run(argv, input="QUIT\r\n", timeout=20)
+    out = r.stdout + r.stderr
+    for line in out.splitlines():
+        if line.strip().startswith("0 s:"):
+            return line.strip()[4:], out
+    return None, out
+
+
+def tls_connect(port, servername, host=None, ctx=None):
+    """AUTH TLS on a raw connection, with SNI servername (None: no SNI),
+    after HOST host if given.  Returns the Raw, protected."""
+    c = Raw(port)
+    check_eq(c.reply()[0], 220, "greeting")
+    if host:
+        code, text = c.cmd("HOST " + host)
+        check_eq(code, 220, "HOST %s (%s)" % (host, text))
+    check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH TLS")
+    if ctx is None:
+        ctx = client_context()
+        if servername is None:
+            ctx.check_hostname = False
+    c.sock = ctx.wrap_socket(c.sock, server_hostname=servername)
+    return c
+
+
+def peer_cn(c):
+    cert_der = c.sock.getpeercert()
+    for rdn in cert_der["subject"]:
+        for k, v in rdn:
+            if k == "commonName":
+                return v
+    return None
+
+
+@test
+def sni_selects_vhost_certificate():
+    srv = sni_server("sni_cert", ["a.test", "b.test"])
+    with srv:
+        for sni, want in (("a.test", "CN = a.test"), ("b.test", "CN = b.test"),
+                          ("B.TEST", "CN = b.test"),
+                          (None, "CN = localhost"),
+                          ("nowhere.test", "CN = localhost"),
+                          ("127.0.0.1", "CN = localhost")):
+            subject, out = leaf_subject(srv.port, sni)
+            check(subject is not None and subject.endswith(want),
+                  "SNI %r: expected leaf %r, got %r: %s" % (
+                      sni, want, subject, out[-800:]))
+        check("SNI 'a.test' selects virtual host 'a.test'" in srv.log(),
+              "SecureFTPLog lacks the SNI decision: " + srv.log())
+
+
+@test
+def sni_vhost_policy_governs_session():
+    # b.test allows no protected data; a.test is the default policy.
+    srv = sni_server("sni_policy", ["a.test", "b.test"],
+                     extra={"b.test": "SecureDataConn never"})
+    with srv:
+        with tls_connect(srv.port, "a.test") as c:
+            check_eq(peer_cn(c), "a.test", "certificate for a.test")
+            check_eq(c.cmd("PBSZ 0")[0], 200, "PBSZ on a.test")
+            check_eq(c.cmd("PROT P")[0], 200, "PROT P on a.test")
+        with tls_connect(srv.port, "b.test") as c:
+            check_eq(peer_cn(c), "b.test", "certificate for b.test")
+            check_eq(c.cmd("PBSZ 0")[0], 200, "PBSZ on b.test")
+            code, text = c.cmd("PROT P")
+            check_eq(code, 534, "PROT P on b.test (SecureDataConn never): " +
+                     text)
+        check("PROT P refused" in srv.log("secftp-b.test.log"),
+              "b.test's own SecureFTPLog lacks the refusal: %r" %
+              srv.log("secftp-b.test.log"))
+
+
+@test
+def sni_curl_several_names():
+    srv = sni_server("sni_curl", ["a.test", "b.test"])
+    with srv:
+        for name in ("a.test", "b.test"):
+            r = curl("--ssl-reqd", "--cacert", cert("ca.crt"),
+                     "--resolve", "%s:%d:127.0.0.1" % (name, srv.port),
+                     "-u", "alice:" + USERS["alice"],
+                     "ftp://%s:%d/hello.txt" % (name, srv.port))
+            check_eq(r.returncode, 0, "curl %s exit (%s)" % (name, r.stderr))
+            check_eq(r.stdout, "hello from alice\n", "curl %s download" % name)
+        # The name is verified against the vhost's certificate: the default
+        # certificate (localhost) would make curl fail for these names.
+        r = curl("--ssl-reqd", "--cacert", cert("ca.crt"),
+                 "--resolve", "c.test:%d:127.0.0.1" % srv.port,
+                 "-u", "alice:" + USERS["alice"],
+                 "ftp://c.test:%d/" % srv.port)
+        check(r.returncode != 0, "curl accepted c.test with no vhost for it")
+
+
+@test
+def sni_lftp_named_vhost():
+    # The default server gets a certificate for another name; only the
+    # vhost named localhost has a certificate lftp accepts for localhost.
+    srv = Server("sni_lftp", secure=False, conf="SecureEngine on\n"
+                 "SecureFTPLog {dir}/secftp.log\n")
+    d = os.path.join(srv.dir, "names")
+    os.makedirs(d)
+    dcrt, dkey = name_cert(d, "default.test")
+    lcrt, lkey = name_cert(d, "localhost", org="localhost vhost")
+    with open(srv.conf_path, "a") as f:
+        f.write("SecureCertificate %s %s\n" % (dcrt, dkey))
+        f.write(VHOST.format(port=srv.port, name="localhost", crt=lcrt,
+                             key=lkey, dir=srv.dir, extra=""))
+    with srv:
+        r = lftp(srv, "ls")
+        check_eq(r.returncode, 0, "lftp exit (%s)" % r.stderr)
+        check("hello.txt" in r.stdout, "lftp listing: %r" % r.stdout)
+        subject, out = leaf_subject(srv.port, None)
+        check(subject and subject.endswith("CN = default.test"),
+              "no SNI should get the default certificate: %r" % subject)
+
+
+@test
+def sni_strict_refuses_unknown_names():
+    srv = sni_server("sni_strict", ["a.test"],
+                     conf="SecureOptions StrictSNI\n")
+    with srv:
+        try:
+            tls_connect(srv.port, "nowhere.test")
+            check(False, "StrictSNI accepted an unknown SNI")
+        except ssl.SSLError as e:
+            check("UNRECOGNIZED_NAME" in str(e).upper(),
+                  "expected an unrecognized_name alert, got %s" % e)
+        check("names no virtual host (SecureOptions StrictSNI)" in srv.log(),
+              "refusal not logged: " + srv.log())
+        with tls_connect(srv.port, "a.test") as c:
+            check_eq(peer_cn(c), "a.test", "known name under StrictSNI")
+        with tls_connect(srv.port, None) as c:
+            check_eq(peer_cn(c), "localhost", "no SNI under StrictSNI")
+            check_eq(c.cmd("NOOP")[0], 200, "NOOP")
+
+
+@test
+def sni_host_before_auth():
+    srv = sni_server("sni_host", ["a.test", "b.test"])
+    with srv:
+        # HOST selects the vhost; a handshake without SNI gets its cert.
+        with tls_connect(srv.port, None, host="a.test") as c:
+            check_eq(peer_cn(c), "a.test", "certificate after HOST a.test")
+            check_eq(c.cmd("NOOP")[0], 200, "NOOP")
+        with tls_connect(srv.port, "a.test", host="a.test") as c:
+            check_eq(peer_cn(c), "a.test", "HOST and SNI agree")
+        # An SNI that disagrees with HOST is a fatal alert.
+        try:
+            tls_connect(srv.port, "b.test", host="a.test")
+            check(False, "SNI b.test accepted after HOST a.test")
+        except (ssl.SSLError, ConnectionError) as e:
+            check("ACCESS_DENIED" in str(e).upper() or
+                  isinstance(e, ConnectionError),
+                  "expected access_denied, got %s" % e)
+        check("SNI 'b.test' disagrees with HOST 'a.test'" in
+              srv.log("secftp-a.test.log") + srv.log(),
+              "mismatch not logged: %r" % (srv.log("secftp-a.test.log") +
+                                           srv.log()))
