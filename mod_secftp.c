@@ -18,6 +18,7 @@
 #include "mod_secftp.h"
 #include "secftp/conf.h"
 #include "secftp/ctrl.h"
+#include "secftp/keys.h"
 #include "secftp/log.h"
 #include "secftp/netio.h"
 #include "secftp/session.h"
@@ -124,8 +125,10 @@ static conftable secftp_conftab[] = {
   { "SecureFTPLog",		secftp_set_log,			NULL },
   { "SecureHandshakeTimeout",	secftp_set_handshake_timeout,	NULL },
   { "SecureImplicit",		secftp_set_implicit,		NULL },
+  { "SecureKeyring",		secftp_set_keyring,		NULL },
   { "SecureLogin",		secftp_set_enum,		NULL },
   { "SecureOptions",		secftp_set_options,		NULL },
+  { "SecurePassPhraseProvider",	secftp_set_passphrase_provider,	NULL },
   { "SecurePassword",		secftp_set_enum,		NULL },
   { "SecureProtocol",		secftp_set_protocol,		NULL },
   { "SecureRFCLevel",		secftp_set_enum,		NULL },

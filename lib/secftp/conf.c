@@ -342,4 +342,16 @@ void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
     files->key_path = c->argv[1];
     c = find_config_next(c, c->next, CONF_PARAM, "SecureCertificate", FALSE);
   }
+
+  st->keyrings = make_array(s->pool, 1, sizeof(const char *));
+  c = find_config(s->conf, CONF_PARAM, "SecureKeyring", FALSE);
+  while (c != NULL) {
+    *((const char **) push_array(st->keyrings)) = c->argv[0];
+    c = find_config_next(c, c->next, CONF_PARAM, "SecureKeyring", FALSE);
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecurePassPhraseProvider", FALSE);
+  if (c != NULL) {
+    st->passphrase_provider = c->argv[0];
+  }
 }

@@ -38,6 +38,8 @@ struct secftp_settings {
   int verify_depth;
   const char *log_path;
   array_header *certs;		/* struct secftp_cert_files */
+  array_header *keyrings;	/* const char *: SecureKeyring files */
+  const char *passphrase_provider;
 };
 
 /* Fills st with the defaults, then with s's configuration. */

@@ -227,3 +227,176 @@ def sni_host_before_auth():
               srv.log("secftp-a.test.log") + srv.log(),
               "mismatch not logged: %r" % (srv.log("secftp-a.test.log") +
                                            srv.log()))
+
+
+# Keys: PKCS#12 keyrings, encrypted PEM keys, passphrase providers.
+
+PASSPHRASE = "correct horse battery staple"
+
+
+def keys_dir(srv):
+    d = os.path.join(srv.dir, "keys")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def keyring(d, name, passphrase):
+    """A PKCS#12 file with a key, certificate and the test CA as chain."""
+    crt, key = name_cert(d, name, org="keyring")
+    p12 = os.path.join(d, name + ".p12")
+    run(["openssl", "pkcs12", "-export", "-inkey", key, "-in", crt,
+         "-certfile", cert("ca.crt"), "-passout", "pass:" + passphrase,
+         "-out", p12], timeout=60)
+    check(os.path.exists(p12), "could not make " + p12)
+    return p12
+
+
+def encrypted_key(d, name, passphrase):
+    crt, key = name_cert(d, name, org="encrypted")
+    enc = os.path.join(d, name + ".enc.key")
+    run(["openssl", "pkey", "-in", key, "-aes256", "-passout",
+         "pass:" + passphrase, "-out", enc], timeout=60)
+    check("ENCRYPTED" in open(enc).read(), "key not encrypted")
+    return crt, enc
+
+
+def provider_program(d, passphrase, status=0):
+    """A root-only program that prints passphrase and records each call
+    (its argument) in calls.log."""
+    path = os.path.join(d, "provider.sh")
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\necho \"$1\" >> %s/calls.log\nprintf '%%s\\n' "
+                "'%s'\nexit %d\n" % (d, passphrase, status))
+    os.chmod(path, 0o700)
+    return path
+
+
+def passphrase_file(d, passphrase, mode=0o600):
+    path = os.path.join(d, "passphrase")
+    with open(path, "w") as f:
+        f.write(passphrase + "\nsecond line is ignored\n")
+    os.chmod(path, mode)
+    return path
+
+
+def keys_server(name, conf_fn):
+    """A server whose certificate configuration conf_fn(keys dir) writes."""
+    srv = Server(name, secure=False)
+    d = keys_dir(srv)
+    with open(srv.conf_path, "a") as f:
+        f.write("SecureEngine on\nSecureFTPLog %s/secftp.log\n" % srv.dir)
+        f.write(conf_fn(d))
+    return srv, d
+
+
+def served_cn(srv, servername="localhost"):
+    subject, out = leaf_subject(srv.port, servername)
+    check(subject is not None, "no certificate served: " + out[-800:])
+    check("Verify return code: 0" in out, "not verified: " + out[-800:])
+    return subject
+
+
+@test
+def keyring_with_provider_program():
+    def conf(d):
+        p12 = keyring(d, "localhost", PASSPHRASE)
+        return "SecureKeyring %s\nSecurePassPhraseProvider %s\n" % (
+            p12, provider_program(d, PASSPHRASE))
+    srv, d = keys_server("keyring_program", conf)
+    with srv:
+        check(served_cn(srv).startswith("O = keyring"),
+              "the keyring's certificate is not the one served")
+        r = curl("--ssl-reqd", "--cacert", cert("ca.crt"), "-u",
+                 "alice:" + USERS["alice"],
+                 "ftp://localhost:%d/hello.txt" % srv.port)
+        check_eq(r.returncode, 0, "curl exit (%s)" % r.stderr)
+        check_eq(r.stdout, "hello from alice\n", "download")
+        calls = open(os.path.join(d, "calls.log")).read().split()
+        check_eq(calls, [os.path.join(d, "localhost.p12")],
+                 "provider calls (once, at startup, with the key file)")
+
+
+@test
+def encrypted_pem_with_passphrase_file():
+    def conf(d):
+        crt, enc = encrypted_key(d, "localhost", PASSPHRASE)
+        return "SecurePassPhraseProvider %s\nSecureCertificate %s %s\n" % (
+            passphrase_file(d, PASSPHRASE), crt, enc)
+    srv, d = keys_server("pem_passfile", conf)
+    with srv:
+        check(served_cn(srv).startswith("O = encrypted"),
+              "the encrypted key's certificate is not the one served")
+        r = lftp(srv, "cat hello.txt")
+        check_eq(r.returncode, 0, "lftp exit (%s)" % r.stderr)
+        check_eq(r.stdout, "hello from alice\n", "lftp download")
+
+
+@test
+def encrypted_pem_provider_after_certificate_line():
+    # The provider may come after the SecureCertificate line it serves.
+    def conf(d):
+        crt, enc = encrypted_key(d, "localhost", PASSPHRASE)
+        return "SecureCertificate %s %s\nSecurePassPhraseProvider %s\n" % (
+            crt, enc, provider_program(d, PASSPHRASE))
+    srv, d = keys_server("pem_program", conf)
+    with srv:
+        check(served_cn(srv).startswith("O = encrypted"), "wrong cert")
+
+
+def _keys_refused(name, conf_fn, *needles):
+    srv, d = keys_server(name, conf_fn)
+    out = srv.start_expecting_failure()
+    for needle in needles:
+        needle = needle.replace("{keys}", d)
+        check(needle in out, "startup message lacks %r: %s" % (needle, out))
+
+
+@test
+def keys_wrong_passphrase_refused():
+    _keys_refused(
+        "p12_wrong_pass",
+        lambda d: "SecureKeyring %s\nSecurePassPhraseProvider %s\n" % (
+            keyring(d, "localhost", PASSPHRASE),
+            provider_program(d, "not the passphrase")),
+        "wrong passphrase", "{keys}/localhost.p12")
+    _keys_refused(
+        "pem_wrong_pass",
+        lambda d: "SecurePassPhraseProvider %s\nSecureCertificate %s %s\n" % (
+            (passphrase_file(d, "not the passphrase"),) +
+            encrypted_key(d, "localhost", PASSPHRASE)),
+        "wrong passphrase", "{keys}/localhost.enc.key")
+    _keys_refused(
+        "pem_no_provider",
+        lambda d: "SecureCertificate %s %s\n" % encrypted_key(
+            d, "localhost", PASSPHRASE),
+        "{keys}/localhost.enc.key", "is encrypted",
+        "SecurePassPhraseProvider")
+    _keys_refused(
+        "provider_fails",
+        lambda d: "SecureKeyring %s\nSecurePassPhraseProvider %s\n" % (
+            keyring(d, "localhost", PASSPHRASE),
+            provider_program(d, PASSPHRASE, status=3)),
+        "gave no passphrase", "{keys}/localhost.p12", "program failed")
+
+
+@test
+def keys_bad_files_refused():
+    def corrupt(d):
+        p12 = keyring(d, "localhost", PASSPHRASE)
+        data = open(p12, "rb").read()
+        with open(p12, "wb") as f:
+            f.write(data[:len(data) // 2])
+        return "SecureKeyring %s\n" % p12
+    _keys_refused("p12_corrupt", corrupt, "SecureKeyring",
+                  "{keys}/localhost.p12", "not a readable PKCS#12",
+                  "on line")
+
+    def pem_as_p12(d):
+        return "SecureKeyring %s\n" % cert("server.crt")
+    _keys_refused("pem_as_p12", pem_as_p12, "not a readable PKCS#12")
+
+    def open_passfile(d):
+        return "SecurePassPhraseProvider %s\n" % passphrase_file(
+            d, PASSPHRASE, mode=0o644)
+    _keys_refused("passfile_mode", open_passfile, "SecurePassPhraseProvider",
+                  "readable by root only", "on line")
