@@ -20,6 +20,7 @@
 #include "secftp/ctrl.h"
 #include "secftp/keys.h"
 #include "secftp/log.h"
+#include "secftp/masq.h"
 #include "secftp/netio.h"
 #include "secftp/session.h"
 #include "secftp/sni.h"
@@ -127,6 +128,7 @@ static conftable secftp_conftab[] = {
   { "SecureImplicit",		secftp_set_implicit,		NULL },
   { "SecureKeyring",		secftp_set_keyring,		NULL },
   { "SecureLogin",		secftp_set_enum,		NULL },
+  { "SecureMasqueradeAddress",	secftp_set_masquerade_address,	NULL },
   { "SecureOptions",		secftp_set_options,		NULL },
   { "SecurePassPhraseProvider",	secftp_set_passphrase_provider,	NULL },
   { "SecurePassword",		secftp_set_enum,		NULL },

@@ -400,3 +400,52 @@ def keys_bad_files_refused():
             d, PASSPHRASE, mode=0o644)
     _keys_refused("passfile_mode", open_passfile, "SecurePassPhraseProvider",
                   "readable by root only", "on line")
+
+
+# NAT: SecureMasqueradeAddress.
+
+def pasv_address(c):
+    code, text = c.cmd("PASV")
+    check_eq(code, 227, "PASV (%s)" % text)
+    nums = text[text.index("(") + 1:text.index(")")].split(",")
+    return ".".join(nums[:4])
+
+
+@test
+def masquerade_address_protected_only():
+    conf = "MasqueradeAddress 10.0.0.1\nSecureMasqueradeAddress 192.0.2.10\n"
+    with Server("masq", conf=conf) as srv:
+        with Raw(srv.port) as c:
+            c.reply()
+            check_eq(c.cmd("USER alice")[0], 331, "USER")
+            check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS")
+            check_eq(pasv_address(c), "10.0.0.1",
+                     "plain FTP keeps MasqueradeAddress")
+        with Raw(srv.port) as c:
+            c.reply()
+            check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH TLS")
+            c.starttls()
+            check_eq(c.cmd("USER alice")[0], 331, "USER")
+            check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS")
+            check_eq(pasv_address(c), "192.0.2.10",
+                     "FTPS gets SecureMasqueradeAddress")
+            code, text = c.cmd("EPSV")
+            check_eq(code, 229, "EPSV")
+            check("(|||" in text, "EPSV carries an address: " + text)
+    with Server("masq_plain_only", conf="SecureMasqueradeAddress "
+                "192.0.2.10\n") as srv:
+        with Raw(srv.port) as c:
+            c.reply()
+            c.cmd("USER alice")
+            c.cmd("PASS " + USERS["alice"])
+            check_eq(pasv_address(c), "127.0.0.1",
+                     "plain FTP without MasqueradeAddress")
+
+
+@test
+def masquerade_address_bad_values():
+    srv = Server("masq_bad", conf="SecureMasqueradeAddress "
+                 "no-such-host.invalid\n")
+    out = srv.start_expecting_failure()
+    check("SecureMasqueradeAddress" in out and "no-such-host.invalid" in out,
+          "startup message: " + out)
