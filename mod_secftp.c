@@ -22,6 +22,7 @@
 #include "secftp/log.h"
 #include "secftp/masq.h"
 #include "secftp/netio.h"
+#include "secftp/revocation.h"
 #include "secftp/session.h"
 #include "secftp/sni.h"
 #include "secftp/tls.h"
@@ -128,6 +129,8 @@ static conftable secftp_conftab[] = {
   { "SecureImplicit",		secftp_set_implicit,		NULL },
   { "SecureKeyring",		secftp_set_keyring,		NULL },
   { "SecureLogin",		secftp_set_enum,		NULL },
+  { "SecureOCSPResponder",	secftp_set_ocsp_responder,	NULL },
+  { "SecureOCSPTimeout",	secftp_set_ocsp_timeout,	NULL },
   { "SecureMasqueradeAddress",	secftp_set_masquerade_address,	NULL },
   { "SecureOptions",		secftp_set_options,		NULL },
   { "SecurePassPhraseProvider",	secftp_set_passphrase_provider,	NULL },
@@ -136,6 +139,7 @@ static conftable secftp_conftab[] = {
   { "SecureRFCLevel",		secftp_set_enum,		NULL },
   { "SecureSessionReuse",	secftp_set_enum,		NULL },
   { "SecureVerifyDepth",	secftp_set_verify_depth,	NULL },
+  { "SecureVerifyOrder",	secftp_set_verify_order,	NULL },
   { NULL }
 };
 

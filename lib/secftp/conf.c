@@ -7,6 +7,7 @@
  */
 
 #include "secftp/conf.h"
+#include "secftp/ocsp.h"
 #include "secftp/tls.h"
 
 /* The contexts of the server-wide directives. */
@@ -295,6 +296,9 @@ void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
   st->handshake_timeout = SECFTP_DEFAULT_HANDSHAKE_TIMEOUT;
   st->verify_depth = SECFTP_DEFAULT_VERIFY_DEPTH;
   st->log_path = NULL;
+  st->revocation = SECFTP_DEFAULT_VERIFY_ORDER;
+  st->ocsp_url = NULL;
+  st->ocsp_timeout = SECFTP_DEFAULT_OCSP_TIMEOUT;
 
   if (s == NULL) {
     return;
@@ -353,5 +357,20 @@ void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
   c = find_config(s->conf, CONF_PARAM, "SecurePassPhraseProvider", FALSE);
   if (c != NULL) {
     st->passphrase_provider = c->argv[0];
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecureVerifyOrder", FALSE);
+  if (c != NULL) {
+    st->revocation = *((unsigned int *) c->argv[0]);
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecureOCSPResponder", FALSE);
+  if (c != NULL) {
+    st->ocsp_url = c->argv[0];
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecureOCSPTimeout", FALSE);
+  if (c != NULL) {
+    st->ocsp_timeout = *((long *) c->argv[0]);
   }
 }

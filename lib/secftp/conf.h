@@ -40,6 +40,9 @@ struct secftp_settings {
   array_header *certs;		/* struct secftp_cert_files */
   array_header *keyrings;	/* const char *: SecureKeyring files */
   const char *passphrase_provider;
+  unsigned int revocation;	/* SecureVerifyOrder: SECFTP_REVOKE_* */
+  const char *ocsp_url;		/* NULL: the certificate's AIA */
+  long ocsp_timeout;
 };
 
 /* Fills st with the defaults, then with s's configuration. */

@@ -14,6 +14,11 @@
 #include <stddef.h>
 #include <openssl/x509.h>
 
+/* SecureVerifyOrder: the revocation checks of client certificates. */
+#define SECFTP_REVOKE_CRL		0x01
+#define SECFTP_REVOKE_OCSP		0x02
+#define SECFTP_DEFAULT_VERIFY_ORDER	SECFTP_REVOKE_CRL
+
 /* SecureOCSPTimeout default and bounds, in seconds. */
 #define SECFTP_DEFAULT_OCSP_TIMEOUT	5
 #define SECFTP_OCSP_TIMEOUT_MAX		60

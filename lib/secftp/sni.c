@@ -241,6 +241,16 @@ int secftp_sni_prepare(SSL *ssl) {
   return adopt_ctx(ssl, vhost_ctx);
 }
 
+const struct secftp_settings *secftp_sni_settings(void) {
+  const struct secftp_settings *st = NULL;
+
+  if (pending_server != NULL) {
+    st = secftp_tls_server_settings(pending_server);
+  }
+
+  return st != NULL ? st : &secftp_sess.settings;
+}
+
 /* HOST (or our own switch) changed main_server: this session now follows
  * that server's mod_secftp configuration.
  */

@@ -27,6 +27,12 @@ void secftp_sni_sess_init(const struct secftp_settings *st);
  */
 int secftp_sni_prepare(SSL *ssl);
 
+/* The settings of the virtual host the current control connection uses:
+ * the one SNI selected during its handshake (until the next command makes
+ * it the session's), else the session's.
+ */
+const struct secftp_settings *secftp_sni_settings(void);
+
 /* PRE_CMD handler for every command: completes a virtual host switch
  * decided by SNI during the last control handshake, so that the chosen
  * host's configuration governs the session from this command on.
