@@ -16,6 +16,8 @@
  */
 
 #include "mod_secftp.h"
+#include "secftp/auth.h"
+#include "secftp/certuser.h"
 #include "secftp/conf.h"
 #include "secftp/ctrl.h"
 #include "secftp/keys.h"
@@ -99,6 +101,8 @@ static int secftp_sess_init(void) {
   }
 
   secftp_ctrl_add_feats();
+  secftp_certuser_sess_init();
+  secftp_auth_sess_init();
 
   if (st->implicit) {
     /* Implicit FTPS: the handshake comes before the 220 greeting, and the
@@ -119,6 +123,9 @@ static int secftp_sess_init(void) {
 
 static conftable secftp_conftab[] = {
   { "SecureALPN",		secftp_set_enum,		NULL },
+  { "SecureCACertificate",	secftp_set_ca_path,		NULL },
+  { "SecureCARevocation",	secftp_set_ca_path,		NULL },
+  { "SecureCertMap",		secftp_set_certmap,		NULL },
   { "SecureCertificate",	secftp_set_certificate,		NULL },
   { "SecureCtrlConn",		secftp_set_enum,		NULL },
   { "SecureDataConn",		secftp_set_enum,		NULL },
@@ -135,6 +142,7 @@ static conftable secftp_conftab[] = {
   { "SecureOptions",		secftp_set_options,		NULL },
   { "SecurePassPhraseProvider",	secftp_set_passphrase_provider,	NULL },
   { "SecurePassword",		secftp_set_enum,		NULL },
+  { "SecurePortAccess",		secftp_set_port_access,		NULL },
   { "SecureProtocol",		secftp_set_protocol,		NULL },
   { "SecureRFCLevel",		secftp_set_enum,		NULL },
   { "SecureSessionReuse",	secftp_set_enum,		NULL },
@@ -151,7 +159,26 @@ static cmdtable secftp_cmdtab[] = {
   { CMD,	C_PBSZ,	G_NONE,	secftp_cmd_pbsz,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_PROT,	G_NONE,	secftp_cmd_prot,	FALSE,	FALSE,	CL_SEC },
   { PRE_CMD,	C_ANY,	G_NONE,	secftp_sni_pre_cmd,	FALSE,	FALSE },
+
+  /* Certificate login (auth.c): every USER, AUTH, REIN and CCC ends the
+   * permission a certificate gave the previous USER.
+   */
+  { PRE_CMD,	C_USER,	G_NONE,	secftp_auth_pre_user,	FALSE,	FALSE },
+  { PRE_CMD,	C_PASS,	G_NONE,	secftp_auth_pre_pass,	FALSE,	FALSE },
+  { POST_CMD,	C_PASS,	G_NONE,	secftp_auth_post_pass,	FALSE,	FALSE },
+  { POST_CMD_ERR, C_PASS, G_NONE, secftp_auth_post_pass_err, FALSE, FALSE },
+  { PRE_CMD,	C_AUTH,	G_NONE,	secftp_auth_reset,	FALSE,	FALSE },
+  { PRE_CMD,	C_REIN,	G_NONE,	secftp_auth_reset,	FALSE,	FALSE },
+  { PRE_CMD,	C_CCC,	G_NONE,	secftp_auth_reset,	FALSE,	FALSE },
   { 0,		NULL }
+};
+
+/* The certificate decides whether USER needs a password (SecurePassword);
+ * the account itself comes from the other auth modules.
+ */
+static authtable secftp_authtab[] = {
+  { 0,	"requires_pass",	secftp_auth_requires_pass },
+  { 0,	NULL,			NULL }
 };
 
 module secftp_module = {
@@ -170,7 +197,7 @@ module secftp_module = {
   secftp_cmdtab,
 
   /* Module authentication handler table */
-  NULL,
+  secftp_authtab,
 
   /* Module initialization function */
   secftp_init,

@@ -9,6 +9,8 @@
 #include "secftp/conf.h"
 #include "secftp/ocsp.h"
 #include "secftp/tls.h"
+#include "secftp/verify.h"
+#include "secftp/certuser.h"
 
 /* The contexts of the server-wide directives. */
 #define SECFTP_SERVER_CTX	(CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL)
@@ -274,6 +276,83 @@ modret_t *secftp_set_certificate(cmd_rec *cmd) {
   return PR_HANDLED(cmd);
 }
 
+/* usage: SecureCACertificate|SecureCARevocation file|dir */
+modret_t *secftp_set_ca_path(cmd_rec *cmd) {
+  const char *problem;
+
+  CHECK_ARGS(cmd, 1);
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+
+  /* Loaded now, as root, so that a bad file stops startup on this line. */
+  problem = secftp_verify_check_path(cmd->tmp_pool, cmd->argv[0],
+    cmd->argv[1]);
+  if (problem != NULL) {
+    CONF_ERROR(cmd, problem);
+  }
+
+  add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecureCertMap file */
+modret_t *secftp_set_certmap(cmd_rec *cmd) {
+  struct secftp_certmap *map = NULL;
+  const char *problem;
+  config_rec *c;
+
+  CHECK_ARGS(cmd, 1);
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+
+  if (strncasecmp(cmd->argv[1], "redis:", 6) == 0) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
+      (char *) cmd->argv[1], "': redis: maps are not supported by this "
+      "build; use a file", NULL));
+  }
+
+  /* Parsed whole at startup (and again at every restart): a bad rule
+   * stops the server with the map's file and line.
+   */
+  problem = secftp_certuser_load_map(cmd->tmp_pool, cmd->argv[1], &map);
+  if (problem != NULL) {
+    CONF_ERROR(cmd, problem);
+  }
+
+  c = add_config_param(cmd->argv[0], 2, NULL, NULL);
+  c->argv[0] = pstrdup(c->pool, cmd->argv[1]);
+  c->argv[1] = map;
+  secftp_certuser_free_map_with(c->pool, map);
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecurePortAccess user|@group ... */
+modret_t *secftp_set_port_access(cmd_rec *cmd) {
+  array_header *names;
+  config_rec *c;
+  unsigned int i;
+
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+  if (cmd->argc < 2) {
+    CONF_ERROR(cmd, "wrong number of parameters: user|@group ...");
+  }
+
+  c = add_config_param(cmd->argv[0], 1, NULL);
+  names = make_array(c->pool, cmd->argc - 1, sizeof(char *));
+  for (i = 1; i < cmd->argc; i++) {
+    const char *name = cmd->argv[i];
+
+    if (strcmp(name, "@") == 0 ||
+        strchr(name, '/') != NULL) {
+      CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '", name,
+        "': expected a user name or @group", NULL));
+    }
+
+    *((char **) push_array(names)) = pstrdup(c->pool, name);
+  }
+
+  c->argv[0] = names;
+  return PR_HANDLED(cmd);
+}
+
 void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
   config_rec *c;
   int value;
@@ -372,5 +451,22 @@ void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
   c = find_config(s->conf, CONF_PARAM, "SecureOCSPTimeout", FALSE);
   if (c != NULL) {
     st->ocsp_timeout = *((long *) c->argv[0]);
+  }
+
+  st->ca_path = get_param_ptr(s->conf, "SecureCACertificate", FALSE);
+  st->crl_path = get_param_ptr(s->conf, "SecureCARevocation", FALSE);
+
+  c = find_config(s->conf, CONF_PARAM, "SecureCertMap", FALSE);
+  if (c != NULL) {
+    st->certmap_path = c->argv[0];
+    st->certmap = c->argv[1];
+  }
+
+  /* Several SecurePortAccess lines add up. */
+  st->port_access = make_array(s->pool, 4, sizeof(char *));
+  c = find_config(s->conf, CONF_PARAM, "SecurePortAccess", FALSE);
+  while (c != NULL) {
+    array_cat(st->port_access, c->argv[0]);
+    c = find_config_next(c, c->next, CONF_PARAM, "SecurePortAccess", FALSE);
   }
 }

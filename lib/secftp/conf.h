@@ -9,6 +9,8 @@
 #include "mod_secftp.h"
 #include "secftp/values.h"
 
+struct secftp_certmap;
+
 /* One SecureCertificate line: a PEM certificate (chain may follow the
  * leaf) and its key.
  */
@@ -43,6 +45,11 @@ struct secftp_settings {
   unsigned int revocation;	/* SecureVerifyOrder: SECFTP_REVOKE_* */
   const char *ocsp_url;		/* NULL: the certificate's AIA */
   long ocsp_timeout;
+  const char *ca_path;		/* SecureCACertificate file or dir */
+  const char *crl_path;		/* SecureCARevocation file or dir */
+  const char *certmap_path;	/* SecureCertMap file */
+  const struct secftp_certmap *certmap;	/* parsed at startup */
+  array_header *port_access;	/* SecurePortAccess: char *, "@" = group */
 };
 
 /* Fills st with the defaults, then with s's configuration. */
@@ -58,5 +65,8 @@ modret_t *secftp_set_handshake_timeout(cmd_rec *cmd);
 modret_t *secftp_set_verify_depth(cmd_rec *cmd);
 modret_t *secftp_set_log(cmd_rec *cmd);
 modret_t *secftp_set_certificate(cmd_rec *cmd);
+modret_t *secftp_set_ca_path(cmd_rec *cmd);
+modret_t *secftp_set_certmap(cmd_rec *cmd);
+modret_t *secftp_set_port_access(cmd_rec *cmd);
 
 #endif /* SECFTP_CONF_H */

@@ -55,4 +55,7 @@ void secftp_session_publish_tls(SSL *ssl);
  */
 void secftp_session_set_fact(const char *name, const char *value);
 
+/* Removes a fact set by secftp_session_set_fact(), if any. */
+void secftp_session_clear_fact(const char *name);
+
 #endif /* SECFTP_SESSION_H */

@@ -6,6 +6,7 @@
 #include "secftp/keys.h"
 #include "secftp/log.h"
 #include "secftp/sni.h"
+#include "secftp/verify.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -237,7 +238,8 @@ static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
       SSL_CTX_set_ciphersuites(ctx, SECFTP_DEFAULT_TLS13_CIPHERS) != 1 ||
       SSL_CTX_set_session_id_context(ctx, session_id_context,
         sizeof(session_id_context) - 1) != 1 ||
-      load_certificates(ctx, s, st) < 0) {
+      load_certificates(ctx, s, st) < 0 ||
+      secftp_verify_setup(ctx, s, st) < 0) {
     SSL_CTX_free(ctx);
     return NULL;
   }

@@ -20,6 +20,8 @@ static const struct testsuite suites[] = {
   { "ciphers", tests_get_ciphers_suite },
   { "ocsp", tests_get_ocsp_suite },
   { "sniname", tests_get_sniname_suite },
+  { "dn", tests_get_dn_suite },
+  { "certmap", tests_get_certmap_suite },
   { NULL, NULL }
 };
 
