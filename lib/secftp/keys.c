@@ -100,10 +100,27 @@ static int read_first_line(int fd, char *buf, size_t size, time_t deadline) {
   return (int) len;
 }
 
-/* Runs program key_path, as root, and reads the first line it prints. */
+/* Waits for the provider pid; 0 when it exited with status 0. */
+static int provider_status(pid_t pid) {
+  int status = 0;
+
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      return -1;
+    }
+  }
+
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Runs program key_path, as root, and reads the first line it prints.
+ * SIGCHLD gets its default action meanwhile, so that no handler of the
+ * daemon reaps the program before its exit status is known.
+ */
 static int run_program(const char *program, const char *key_path, char *buf,
     size_t size, const char **why) {
-  int fds[2], status = 0, len, xerrno;
+  struct sigaction dfl, saved;
+  int fds[2], len, xerrno, failed;
   pid_t pid;
 
   if (pipe(fds) < 0) {
@@ -111,11 +128,17 @@ static int run_program(const char *program, const char *key_path, char *buf,
     return -1;
   }
 
+  memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  (void) sigaction(SIGCHLD, &dfl, &saved);
+
   pid = fork();
   if (pid < 0) {
     *why = strerror(errno);
     (void) close(fds[0]);
     (void) close(fds[1]);
+    (void) sigaction(SIGCHLD, &saved, NULL);
     return -1;
   }
 
@@ -146,9 +169,8 @@ static int run_program(const char *program, const char *key_path, char *buf,
     (void) kill(pid, SIGKILL);
   }
 
-  while (waitpid(pid, &status, 0) < 0 &&
-         errno == EINTR) {
-  }
+  failed = provider_status(pid) < 0;
+  (void) sigaction(SIGCHLD, &saved, NULL);
 
   if (len < 0) {
     *why = xerrno == ETIMEDOUT ? "no answer within 10 seconds" :
@@ -156,8 +178,8 @@ static int run_program(const char *program, const char *key_path, char *buf,
     return -1;
   }
 
-  if (!WIFEXITED(status) ||
-      WEXITSTATUS(status) != 0) {
+  if (failed) {
+    /* Whatever it printed is not trusted. */
     OPENSSL_cleanse(buf, size);
     *why = "the program failed";
     return -1;

@@ -449,3 +449,162 @@ def masquerade_address_bad_values():
     out = srv.start_expecting_failure()
     check("SecureMasqueradeAddress" in out and "no-such-host.invalid" in out,
           "startup message: " + out)
+
+
+# OCSP for client certificates, against `openssl ocsp` on loopback.
+
+import subprocess  # noqa: E402
+import time  # noqa: E402
+
+OCSP_SERIALS = {"good": "11", "revoked": "12", "unknown": "13"}
+
+
+def ocsp_pki(d, responder_url):
+    """A client CA, a certificate per OCSP_SERIALS entry (with the
+    responder in their AIA), and the responder's index, which knows good
+    and revoked only."""
+    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+         os.path.join(d, "ca.key"), "-out", os.path.join(d, "ca.crt"),
+         "-days", "2", "-subj", "/O=OCSP test/CN=OCSP test CA",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"],
+        timeout=60)
+    with open(os.path.join(d, "client.ext"), "w") as f:
+        f.write("extendedKeyUsage=clientAuth\n"
+                "authorityInfoAccess=OCSP;URI:%s\n" % responder_url)
+    for name, serial in OCSP_SERIALS.items():
+        key, crt = os.path.join(d, name + ".key"), os.path.join(d, name + ".crt")
+        run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
+             crt + ".csr", "-subj", "/O=OCSP test/CN=%s" % name], timeout=60)
+        run(["openssl", "x509", "-req", "-in", crt + ".csr", "-CA",
+             os.path.join(d, "ca.crt"), "-CAkey", os.path.join(d, "ca.key"),
+             "-set_serial", "0x" + serial, "-days", "2", "-extfile",
+             os.path.join(d, "client.ext"), "-out", crt], timeout=60)
+        check(os.path.exists(crt), "could not issue " + crt)
+    with open(os.path.join(d, "index.txt"), "w") as f:
+        f.write("V\t301231000000Z\t\t11\tunknown\t/O=OCSP test/CN=good\n")
+        f.write("R\t301231000000Z\t240101000000Z\t12\tunknown\t"
+                "/O=OCSP test/CN=revoked\n")
+
+
+class Responder:
+    """openssl ocsp answering for the PKI in d on a loopback port."""
+
+    def __init__(self, d, port):
+        self.d, self.port = d, port
+        self.log = os.path.join(d, "responder-%d.log" % port)
+        ca = os.path.join(d, "ca.crt")
+        self.proc = subprocess.Popen(
+            ["openssl", "ocsp", "-index", os.path.join(d, "index.txt"),
+             "-port", str(port), "-rsigner", ca, "-rkey",
+             os.path.join(d, "ca.key"), "-CA", ca, "-ignore_err",
+             "-nrequest", "40"],
+            stdout=subprocess.DEVNULL, stderr=open(self.log, "w"),
+            start_new_session=True)
+        deadline = time.time() + 10
+        while "waiting for OCSP client" not in open(self.log).read():
+            check(time.time() < deadline and self.proc.poll() is None,
+                  "openssl ocsp did not start: " + open(self.log).read())
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+            self.proc = None
+
+
+def ocsp_server(name, extra=""):
+    srv = Server(name)
+    d = os.path.join(srv.dir, "ocsp")
+    os.makedirs(d)
+    rport = srv.base + 2
+    url = "http://127.0.0.1:%d/" % rport
+    ocsp_pki(d, url)
+    with open(srv.conf_path, "a") as f:
+        f.write("SecureLogin required\nSecureCACertificate %s/ca.crt\n"
+                "SecureVerifyOrder ocsp\nSecureOCSPResponder %s\n"
+                "SecureOCSPTimeout 2\n%s\n" % (d, url, extra))
+    return srv, d, rport
+
+
+def session_with(srv, d, name):
+    """AUTH TLS with client certificate name; True when the session then
+    works, False when the server closes it."""
+    ctx = client_context()
+    ctx.load_cert_chain(os.path.join(d, name + ".crt"),
+                        os.path.join(d, name + ".key"))
+    try:
+        with Raw(srv.port) as c:
+            c.reply()
+            check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH TLS")
+            c.starttls(ctx)
+            return c.cmd("NOOP")[0] == 200
+    except (EOFError, ssl.SSLError, ConnectionError, socket.timeout):
+        return False
+
+
+@test
+def ocsp_good_revoked_unknown_unreachable():
+    srv, d, rport = ocsp_server("ocsp_hard")
+    responder = None
+    try:
+        srv.start()
+        responder = Responder(d, rport)
+        check(session_with(srv, d, "good"), "good certificate refused: " +
+              srv.log())
+        check(not session_with(srv, d, "revoked"), "revoked certificate "
+              "accepted")
+        check(srv.wait_log(r"OCSP: certificate revoked"),
+              "revocation not logged: " + srv.log())
+        check(not session_with(srv, d, "unknown"), "unknown certificate "
+              "accepted")
+        check(srv.wait_log(r"OCSP: certificate unknown to the responder"),
+              "unknown not logged: " + srv.log())
+        responder.stop()
+        start = time.time()
+        check(not session_with(srv, d, "good"),
+              "good certificate accepted with the responder down")
+        check(time.time() - start < 10, "unreachable responder not bounded")
+        check(srv.wait_log(r"OCSP: responder unreachable"),
+              "unreachable responder not logged: " + srv.log())
+    finally:
+        if responder:
+            responder.stop()
+        srv.stop()
+
+
+@test
+def ocsp_soft_fail_only_for_unreachable():
+    srv, d, rport = ocsp_server("ocsp_soft", "SecureOptions OCSPSoftFail")
+    responder = None
+    try:
+        srv.start()
+        check(session_with(srv, d, "good"),
+              "OCSPSoftFail refused with the responder down: " + srv.log())
+        check(srv.wait_log(r"accepted under SecureOptions OCSPSoftFail"),
+              "soft failure not logged: " + srv.log())
+        responder = Responder(d, rport)
+        check(not session_with(srv, d, "revoked"),
+              "OCSPSoftFail accepted a revoked certificate")
+        check(not session_with(srv, d, "unknown"),
+              "OCSPSoftFail accepted an unknown certificate")
+    finally:
+        if responder:
+            responder.stop()
+        srv.stop()
+
+
+@test
+def ocsp_directives_bad_values():
+    for conf, needle in (("SecureVerifyOrder ocsp crl\n", "'crl'"),
+                         ("SecureVerifyOrder ldap\n", "'ldap'"),
+                         ("SecureOCSPResponder https://ocsp.test/\n",
+                          "https://ocsp.test/"),
+                         ("SecureOCSPTimeout 0\n", "'0'")):
+        srv = Server("ocsp_bad", conf=conf)
+        out = srv.start_expecting_failure()
+        check(needle in out and "on line" in out,
+              "%r: startup message lacks %r: %s" % (conf, needle, out))
