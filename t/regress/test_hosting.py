@@ -200,9 +200,52 @@ def sni_strict_refuses_unknown_names():
               "refusal not logged: " + srv.log())
         with tls_connect(srv.port, "a.test") as c:
             check_eq(peer_cn(c), "a.test", "known name under StrictSNI")
+        # An IP literal is ignored, not refused as an unknown name.
+        subject, out = leaf_subject(srv.port, "127.0.0.1")
+        check(subject and subject.endswith("CN = localhost"),
+              "IP literal SNI under StrictSNI: %r: %s" % (subject, out[-600:]))
         with tls_connect(srv.port, None) as c:
             check_eq(peer_cn(c), "localhost", "no SNI under StrictSNI")
             check_eq(c.cmd("NOOP")[0], 200, "NOOP")
+
+
+@test
+def sni_implicit_port():
+    # The implicit FTPS port's own server owns the address; a name-based
+    # vhost on that port is chosen by SNI before the protected greeting.
+    srv = Server("sni_implicit")
+    d = os.path.join(srv.dir, "names")
+    os.makedirs(d)
+    crt, key = name_cert(d, "a.test")
+    text = """
+<VirtualHost 127.0.0.1>
+  Port {port2}
+  SecureEngine on
+  SecureImplicit on
+  SecureCertificate {certs}/server.crt {certs}/server.key
+  SecureFTPLog {dir}/secftp-implicit.log
+  AuthOrder mod_auth_file.c
+  AuthUserFile {dir}/passwd
+  AuthGroupFile {dir}/group
+  RequireValidShell off
+  DefaultRoot ~
+</VirtualHost>
+""".replace("{certs}", os.path.dirname(cert("ca.crt")))
+    text += VHOST.format(port=srv.port2, name="a.test", crt=crt, key=key,
+                         dir=srv.dir, extra="SecureImplicit on")
+    with open(srv.conf_path, "a") as f:
+        f.write(text.replace("{port2}", str(srv.port2)).replace(
+            "{dir}", srv.dir))
+    with srv:
+        r = curl("--cacert", cert("ca.crt"), "--resolve",
+                 "a.test:%d:127.0.0.1" % srv.port2, "-u",
+                 "alice:" + USERS["alice"],
+                 "ftps://a.test:%d/hello.txt" % srv.port2)
+        check_eq(r.returncode, 0, "curl ftps://a.test exit (%s)" % r.stderr)
+        check_eq(r.stdout, "hello from alice\n", "implicit download")
+        check("SNI 'a.test' selects virtual host 'a.test'" in
+              srv.log("secftp-implicit.log"), "SNI not logged: %r" %
+              srv.log("secftp-implicit.log"))
 
 
 @test
