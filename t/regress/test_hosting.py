@@ -143,6 +143,39 @@ def sni_vhost_policy_governs_session():
 
 
 @test
+def sni_vhost_client_certificates():
+    # Only b.test asks for client certificates; the listening server and
+    # a.test do not.
+    extra = "SecureLogin required\n  SecureCACertificate %s" % cert("ca.crt")
+    srv = sni_server("sni_clientcert", ["a.test", "b.test"],
+                     extra={"b.test": extra})
+    with srv:
+        for sni, want_request in (("a.test", False), ("b.test", True),
+                                  (None, False)):
+            argv = ["openssl", "s_client", "-starttls", "ftp", "-connect",
+                    "127.0.0.1:%d" % srv.port, "-CAfile", cert("ca.crt")]
+            argv += ["-servername", sni] if sni else ["-noservername"]
+            out = run(argv, input="QUIT\r\n", timeout=20)
+            text = out.stdout + out.stderr
+            asked = "Acceptable client certificate CA names" in text
+            check_eq(asked, want_request, "SNI %r: certificate request" % sni)
+            if want_request:
+                check("CN = mod_secftp demo CA" in text.split(
+                    "Acceptable client certificate CA names")[1][:200],
+                      "b.test's CA not named: " + text[-1500:])
+        with tls_connect(srv.port, "b.test",
+                         ctx=client_context(cert_name="client")) as c:
+            check_eq(peer_cn(c), "b.test", "b.test with a client cert")
+            check_eq(c.cmd("NOOP")[0], 200, "NOOP with a client cert")
+        try:
+            with tls_connect(srv.port, "b.test") as c:
+                c.cmd("NOOP")
+            check(False, "b.test accepted a client without a certificate")
+        except (ssl.SSLError, EOFError, ConnectionError):
+            pass
+
+
+@test
 def sni_curl_several_names():
     srv = sni_server("sni_curl", ["a.test", "b.test"])
     with srv:
