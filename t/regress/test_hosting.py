@@ -125,8 +125,15 @@ def sni_selects_vhost_certificate():
 def sni_vhost_policy_governs_session():
     # b.test allows no protected data; a.test is the default policy.
     srv = sni_server("sni_policy", ["a.test", "b.test"],
-                     extra={"b.test": "SecureDataConn never"})
+                     extra={"b.test": "SecureDataConn never\n"
+                                      "  SecureProtocol TLSv1.2"})
     with srv:
+        # The protocol versions of the chosen host apply to the handshake
+        # that named it.
+        with tls_connect(srv.port, "a.test") as c:
+            check_eq(c.sock.version(), "TLSv1.3", "a.test version")
+        with tls_connect(srv.port, "b.test") as c:
+            check_eq(c.sock.version(), "TLSv1.2", "b.test version")
         with tls_connect(srv.port, "a.test") as c:
             check_eq(peer_cn(c), "a.test", "certificate for a.test")
             check_eq(c.cmd("PBSZ 0")[0], 200, "PBSZ on a.test")
