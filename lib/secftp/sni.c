@@ -58,7 +58,6 @@ static void cipher_lists(pool *p, SSL_CTX *ctx, char **tls12, char **tls13) {
     char **list;
 
     list = strcmp(SSL_CIPHER_get_version(c), "TLSv1.3") == 0 ? tls13 : tls12;
-
     *list = pstrcat(p, *list, **list ? ":" : "", SSL_CIPHER_get_name(c),
       NULL);
   }
@@ -103,8 +102,8 @@ static int is_ctrl_handshake(SSL *ssl) {
 }
 
 /* The server bound to this connection's address and port under name:
- * a name-based <VirtualHost> (ServerName or ServerAlias), or main_server
- * itself when the name is its own.
+ * a name-based <VirtualHost> (ProFTPD binds its ServerAlias names), or
+ * main_server itself when the name is its ServerName.
  */
 static server_rec *find_named_server(const char *name) {
   server_rec *s;

@@ -4,6 +4,8 @@ SecureMasqueradeAddress, OCSP for client certificates."""
 import os
 import socket
 import ssl
+import subprocess
+import time
 
 from harness import (Raw, Server, cert, check, check_eq, client_context,
                      curl, lftp, run, test, USERS)
@@ -535,9 +537,6 @@ def masquerade_address_bad_values():
 
 
 # OCSP for client certificates, against `openssl ocsp` on loopback.
-
-import subprocess  # noqa: E402
-import time  # noqa: E402
 
 OCSP_SERIALS = {"good": "11", "revoked": "12", "unknown": "13"}
 
