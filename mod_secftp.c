@@ -39,7 +39,16 @@ module secftp_module;
  * stops startup.
  */
 static void secftp_postparse_ev(const void *event_data, void *user_data) {
-  if (secftp_tls_build_servers() < 0) {
+  int res;
+
+  /* Keys and passphrase programs need root; after a restart (SIGHUP) the
+   * daemon gets here with its User's euid.
+   */
+  PRIVS_ROOT
+  res = secftp_tls_build_servers();
+  PRIVS_RELINQUISH
+
+  if (res < 0) {
     pr_log_pri(PR_LOG_ERR, "fatal: " MOD_SECFTP_VERSION
       ": unusable TLS configuration, refusing to start");
     pr_session_end(PR_SESS_END_FL_ERROR);

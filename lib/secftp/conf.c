@@ -266,8 +266,12 @@ modret_t *secftp_set_certificate(cmd_rec *cmd) {
   cert_path = cmd->argv[1];
   key_path = cmd->argc == 3 ? cmd->argv[2] : cmd->argv[1];
 
-  /* Read now, as root, so that a bad file stops startup on this line. */
+  /* Read now, as root, so that a bad file stops startup on this line.
+   * (During a restart the daemon parses with its User's euid.)
+   */
+  PRIVS_ROOT
   problem = secftp_tls_check_cert_files(cmd->tmp_pool, cert_path, key_path);
+  PRIVS_RELINQUISH
   if (problem != NULL) {
     CONF_ERROR(cmd, problem);
   }

@@ -144,17 +144,26 @@ static int run_program(const char *program, const char *key_path, char *buf,
 
   if (pid == 0) {
     char *argv[3];
-    int devnull = open("/dev/null", O_RDWR);
+    int devnull;
+
+    /* The daemon may have closed its standard descriptors (a restart),
+     * so the pipe can occupy any of them: move it first.
+     */
+    (void) close(fds[0]);
+    if (fds[1] != STDOUT_FILENO) {
+      (void) dup2(fds[1], STDOUT_FILENO);
+      (void) close(fds[1]);
+    }
+
+    devnull = open("/dev/null", O_RDONLY);
+    if (devnull > STDIN_FILENO) {
+      (void) dup2(devnull, STDIN_FILENO);
+      (void) close(devnull);
+    }
 
     argv[0] = (char *) program;
     argv[1] = (char *) key_path;
     argv[2] = NULL;
-    if (devnull >= 0) {
-      (void) dup2(devnull, STDIN_FILENO);
-    }
-    (void) dup2(fds[1], STDOUT_FILENO);
-    (void) close(fds[0]);
-    (void) close(fds[1]);
     execv(program, argv);
     _exit(127);
   }
@@ -445,7 +454,9 @@ modret_t *secftp_set_keyring(cmd_rec *cmd) {
    * from a later SecurePassPhraseProvider line, at startup.
    */
   ERR_clear_error();
+  PRIVS_ROOT
   p12 = read_keyring(cmd->argv[1]);
+  PRIVS_RELINQUISH
   if (p12 == NULL) {
     const char *reason = openssl_reason(cmd->tmp_pool, strerror(errno));
 
@@ -463,13 +474,17 @@ modret_t *secftp_set_keyring(cmd_rec *cmd) {
 modret_t *secftp_set_passphrase_provider(cmd_rec *cmd) {
   const char *path;
   struct stat st;
+  int res;
 
   CHECK_ARGS(cmd, 1);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
 
   path = cmd->argv[1];
+  PRIVS_ROOT
+  res = stat(path, &st);
+  PRIVS_RELINQUISH
   if (pr_fs_valid_path(path) < 0 ||
-      stat(path, &st) < 0 ||
+      res < 0 ||
       !S_ISREG(st.st_mode)) {
     CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '", path, "': must "
       "be the absolute path of a program or of a file", NULL));

@@ -2,6 +2,7 @@
 SecureMasqueradeAddress, OCSP for client certificates."""
 
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -399,6 +400,16 @@ def keyring_with_provider_program():
         calls = open(os.path.join(d, "calls.log")).read().split()
         check_eq(calls, [os.path.join(d, "localhost.p12")],
                  "provider calls (once, at startup, with the key file)")
+        # A restart (SIGHUP) reads the keys again, asking once more.
+        os.kill(srv.proc.pid, signal.SIGHUP)
+        deadline = time.time() + 10
+        while len(open(os.path.join(d, "calls.log")).read().split()) < 2:
+            check(time.time() < deadline, "no provider call at restart")
+            time.sleep(0.1)
+        time.sleep(0.5)
+        check(served_cn(srv).startswith("O = keyring"), "after restart")
+        calls = open(os.path.join(d, "calls.log")).read().split()
+        check_eq(len(calls), 2, "provider calls after one restart")
 
 
 @test
