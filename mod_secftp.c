@@ -168,6 +168,7 @@ static cmdtable secftp_cmdtab[] = {
   { CMD,	C_PBSZ,	G_NONE,	secftp_cmd_pbsz,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_PROT,	G_NONE,	secftp_cmd_prot,	FALSE,	FALSE,	CL_SEC },
   { PRE_CMD,	C_ANY,	G_NONE,	secftp_sni_pre_cmd,	FALSE,	FALSE },
+  { POST_CMD,	C_AUTH,	G_NONE,	secftp_sni_post_auth,	FALSE,	FALSE },
 
   /* Certificate login (auth.c): every USER, AUTH, REIN and CCC ends the
    * permission a certificate gave the previous USER.

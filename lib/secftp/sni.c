@@ -12,8 +12,9 @@
  *
  * Switching ProFTPD's main_server cannot safely happen inside an OpenSSL
  * callback (nor inside sess_init, for implicit FTPS), so the switch is
- * completed at the next command, the way a HOST command does it:
- * main_server changes and core.session-reinit tells every module.
+ * completed right after AUTH (or before the first command on an implicit
+ * port), the way a HOST command does it: main_server changes and
+ * core.session-reinit tells every module.
  */
 
 #include "secftp/sni.h"
@@ -285,18 +286,16 @@ void secftp_sni_sess_init(const struct secftp_settings *st) {
     NULL);
 }
 
-modret_t *secftp_sni_pre_cmd(cmd_rec *cmd) {
+/* Makes the host SNI selected main_server, as a HOST command would. */
+static void commit_switch(cmd_rec *cmd) {
   const char *sni;
   cmd_rec *host_cmd;
   server_rec *named = pending_server;
 
-  if (named == NULL) {
-    return PR_DECLINED(cmd);
-  }
-
   pending_server = NULL;
-  if (named == main_server) {
-    return PR_DECLINED(cmd);
+  if (named == NULL ||
+      named == main_server) {
+    return;
   }
 
   sni = pr_table_get(session.notes, SNI_NOTE, NULL);
@@ -315,5 +314,14 @@ modret_t *secftp_sni_pre_cmd(cmd_rec *cmd) {
   (void) pr_cmd_dispatch_phase(host_cmd, POST_CMD, 0);
   (void) pr_cmd_dispatch_phase(host_cmd, LOG_CMD, 0);
   pr_response_clear(&resp_list);
+}
+
+modret_t *secftp_sni_post_auth(cmd_rec *cmd) {
+  commit_switch(cmd);
+  return PR_DECLINED(cmd);
+}
+
+modret_t *secftp_sni_pre_cmd(cmd_rec *cmd) {
+  commit_switch(cmd);
   return PR_DECLINED(cmd);
 }

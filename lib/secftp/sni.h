@@ -33,10 +33,12 @@ int secftp_sni_prepare(SSL *ssl);
  */
 const struct secftp_settings *secftp_sni_settings(void);
 
-/* PRE_CMD handler for every command: completes a virtual host switch
- * decided by SNI during the last control handshake, so that the chosen
- * host's configuration governs the session from this command on.
+/* Complete a virtual host switch decided by SNI during the last control
+ * handshake, so that the chosen host's configuration governs the session:
+ * POST_CMD of AUTH, and PRE_CMD of every command (the first command after
+ * an implicit FTPS handshake, which ran in sess_init).
  */
+modret_t *secftp_sni_post_auth(cmd_rec *cmd);
 modret_t *secftp_sni_pre_cmd(cmd_rec *cmd);
 
 #endif /* SECFTP_SNI_H */

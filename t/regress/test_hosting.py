@@ -130,6 +130,18 @@ def sni_vhost_policy_governs_session():
     srv = sni_server("sni_policy", ["a.test", "b.test"],
                      extra={"b.test": "SecureDataConn never\n"
                                       "  SecureProtocol TLSv1.2"})
+    bob_only = os.path.join(srv.dir, "passwd-b.test")
+    with open(os.path.join(srv.dir, "passwd")) as f:
+        lines = [l for l in f if l.startswith("bob:")]
+    with open(bob_only, "w") as f:
+        f.writelines(lines)
+    os.chmod(bob_only, 0o600)
+    text = open(srv.conf_path).read()
+    head, sep, tail = text.partition('ServerName "b.test"')
+    tail = tail.replace("AuthUserFile %s/passwd" % srv.dir,
+                        "AuthUserFile " + bob_only, 1)
+    with open(srv.conf_path, "w") as f:
+        f.write(head + sep + tail)
     with srv:
         # The protocol versions of the chosen host apply to the handshake
         # that named it.
@@ -147,6 +159,19 @@ def sni_vhost_policy_governs_session():
             code, text = c.cmd("PROT P")
             check_eq(code, 534, "PROT P on b.test (SecureDataConn never): " +
                      text)
+        # b.test's own AuthUserFile, which knows bob only, governs logins
+        # on b.test: the switch re-initialised the auth modules.
+        with tls_connect(srv.port, "b.test") as c:
+            check_eq(c.cmd("USER alice")[0], 331, "USER alice on b.test")
+            check_eq(c.cmd("PASS " + USERS["alice"])[0], 530,
+                     "alice on b.test, whose user file lacks her")
+        with tls_connect(srv.port, "b.test") as c:
+            c.cmd("USER bob")
+            check_eq(c.cmd("PASS " + USERS["bob"])[0], 230, "bob on b.test")
+        with tls_connect(srv.port, "a.test") as c:
+            c.cmd("USER alice")
+            check_eq(c.cmd("PASS " + USERS["alice"])[0], 230,
+                     "alice on a.test")
         check("PROT P refused" in srv.log("secftp-b.test.log"),
               "b.test's own SecureFTPLog lacks the refusal: %r" %
               srv.log("secftp-b.test.log"))
