@@ -18,6 +18,7 @@ struct testsuite {
 static const struct testsuite suites[] = {
   { "values", tests_get_values_suite },
   { "ciphers", tests_get_ciphers_suite },
+  { "policy", tests_get_policy_suite },
   { NULL, NULL }
 };
 

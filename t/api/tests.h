@@ -12,5 +12,6 @@
 
 Suite *tests_get_values_suite(void);
 Suite *tests_get_ciphers_suite(void);
+Suite *tests_get_policy_suite(void);
 
 #endif /* SECFTP_TESTS_H */
