@@ -129,13 +129,16 @@ static int secftp_sess_init(void) {
  */
 
 static conftable secftp_conftab[] = {
+  { "CipherSuite",		secftp_set_cipher_suite,	NULL },
   { "SecureALPN",		secftp_set_enum,		NULL },
   { "SecureCertificate",	secftp_set_certificate,		NULL },
+  { "SecureCipherSuite",	secftp_set_cipher_suite,	NULL },
   { "SecureCtrlConn",		secftp_set_enum,		NULL },
   { "SecureDataConn",		secftp_set_enum,		NULL },
   { "SecureEngine",		secftp_set_engine,		NULL },
   { "SecureFTP",		secftp_set_enum,		NULL },
   { "SecureFTPLog",		secftp_set_log,			NULL },
+  { "SecureGroups",		secftp_set_groups,		NULL },
   { "SecureHandshakeTimeout",	secftp_set_handshake_timeout,	NULL },
   { "SecureImplicit",		secftp_set_implicit,		NULL },
   { "SecureLogin",		secftp_set_enum,		NULL },

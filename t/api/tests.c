@@ -19,6 +19,7 @@ static const struct testsuite suites[] = {
   { "values", tests_get_values_suite },
   { "ciphers", tests_get_ciphers_suite },
   { "policy", tests_get_policy_suite },
+  { "alpn", tests_get_alpn_suite },
   { NULL, NULL }
 };
 
