@@ -24,6 +24,13 @@
 #define TLS_CONTENT_TYPE_MIN	20
 #define TLS_CONTENT_TYPE_MAX	23
 
+/* The policy unit reads the session's state bits as they are. */
+_Static_assert(SECFTP_STATE_CTRL_TLS == SECFTP_PST_CTRL_TLS &&
+  SECFTP_STATE_PBSZ == SECFTP_PST_PBSZ &&
+  SECFTP_STATE_CCC == SECFTP_PST_CCC &&
+  SECFTP_STATE_IMPLICIT == SECFTP_PST_IMPLICIT,
+  "session.h and policy.h state bits differ");
+
 int secftp_ctrl_logged_in(void) {
   const unsigned char *authenticated;
 
@@ -126,25 +133,25 @@ void secftp_ctrl_protect(const char *how) {
   pr_event_generate(SECFTP_EVENT_PREFIX "ctrl-handshake", ssl);
 }
 
-/* Waits for the peer's close_notify after ours, up to timeout seconds,
- * without ever consuming a plaintext byte: a client that goes on in the
- * clear at once (not waiting to exchange close_notify) must not lose its
- * next command.  Only bytes that start a TLS record are handed to OpenSSL,
- * and OpenSSL (without read-ahead) reads exactly one record at a time.
- */
-static void await_close_notify(SSL *ssl, int fd, long timeout) {
-  time_t deadline = time(NULL) + timeout;
+/* What the client sends next, once the reply to CCC/REIN is out. */
+enum next_bytes {
+  NEXT_NOTHING = 0,	/* nothing before the deadline, or EOF/error */
+  NEXT_TLS,		/* a TLS record (its close_notify, we expect) */
+  NEXT_CLEAR		/* plaintext: it went on without close_notify */
+};
 
-  while (!(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN)) {
+/* Waits until the client sends something or the deadline passes, and
+ * tells TLS from plaintext by peeking at one byte, never consuming it.
+ */
+static enum next_bytes peek_next(int fd, time_t deadline) {
+  while (TRUE) {
     struct pollfd pfd;
     unsigned char first;
     time_t now = time(NULL);
     int res;
 
     if (now >= deadline) {
-      secftp_log("no close_notify from the client within %lds; going on "
-        "in the clear", timeout);
-      return;
+      return NEXT_NOTHING;
     }
 
     pfd.fd = fd;
@@ -159,21 +166,83 @@ static void await_close_notify(SSL *ssl, int fd, long timeout) {
 
     if (res <= 0 ||
         recv(fd, &first, 1, MSG_PEEK) != 1) {
-      return;
+      return NEXT_NOTHING;
     }
 
-    if (first < TLS_CONTENT_TYPE_MIN ||
-        first > TLS_CONTENT_TYPE_MAX) {
-      pr_trace_msg(SECFTP_TRACE_TLS, 9, "client went on in the clear "
-        "without close_notify");
+    return first >= TLS_CONTENT_TYPE_MIN && first <= TLS_CONTENT_TYPE_MAX ?
+      NEXT_TLS : NEXT_CLEAR;
+  }
+}
+
+/* Reads records until the client's close_notify, up to the deadline.
+ * Only bytes that start a TLS record are handed to OpenSSL, and OpenSSL
+ * (without read-ahead) reads exactly one record at a time, so a plaintext
+ * command that follows is left in the socket for ProFTPD.
+ */
+static void read_close_notify(SSL *ssl, int fd, time_t deadline) {
+  char discard[512];
+
+  while (!(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN)) {
+    int res, err;
+
+    if (peek_next(fd, deadline) != NEXT_TLS) {
       return;
     }
 
     ERR_clear_error();
-    if (SSL_shutdown(ssl) < 0 &&
-        SSL_get_error(ssl, -1) != SSL_ERROR_WANT_READ) {
+    res = SSL_read(ssl, discard, sizeof(discard));
+    if (res > 0) {
+      /* Protected data sent after the reply: not a command any more. */
+      continue;
+    }
+
+    err = SSL_get_error(ssl, res);
+    if (err != SSL_ERROR_WANT_READ &&
+        err != SSL_ERROR_ZERO_RETURN) {
       return;
     }
+  }
+}
+
+/* The close_notify exchange of CCC and REIN, tolerant of every client:
+ *
+ * - one that sends its close_notify at once (curl, Python, lftp): read it,
+ *   then answer with ours.  Answering second matters: a client still
+ *   reading the 200 may take a close_notify that arrives with it for the
+ *   end of the connection (lftp does);
+ * - one that goes on in the clear at once: send nothing more, so that no
+ *   TLS bytes land in its plaintext replies;
+ * - one that waits for ours first: after a short grace, send it, then
+ *   read theirs.
+ */
+static void exchange_close_notify(SSL *ssl, int fd, long timeout) {
+  time_t deadline = time(NULL) + timeout;
+
+  switch (peek_next(fd, time(NULL) + 1)) {
+    case NEXT_TLS:
+      read_close_notify(ssl, fd, deadline);
+      if (SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN) {
+        ERR_clear_error();
+        (void) SSL_shutdown(ssl);
+        return;
+      }
+      break;
+
+    case NEXT_CLEAR:
+      pr_trace_msg(SECFTP_TRACE_TLS, 9, "client went on in the clear "
+        "without close_notify");
+      return;
+
+    case NEXT_NOTHING:
+      break;
+  }
+
+  ERR_clear_error();
+  (void) SSL_shutdown(ssl);
+  read_close_notify(ssl, fd, deadline);
+  if (!(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN)) {
+    secftp_log("no close_notify from the client within %lds; going on in "
+      "the clear", timeout);
   }
 }
 
@@ -197,9 +266,7 @@ void secftp_ctrl_unprotect(int notify) {
      * session: OpenSSL returns WANT_READ instead of waiting.
      */
     (void) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-    ERR_clear_error();
-    (void) SSL_shutdown(ssl);
-    await_close_notify(ssl, fd, secftp_sess.settings.handshake_timeout);
+    exchange_close_notify(ssl, fd, secftp_sess.settings.handshake_timeout);
     (void) fcntl(fd, F_SETFL, flags);
   }
 

@@ -71,6 +71,7 @@ def skip_tls_records(c):
 def retr_private(c, name):
     """RETR over a PASV data connection protected with TLS that resumes
     the control connection's session."""
+    check_eq(c.cmd("TYPE I")[0], 200, "TYPE I")
     code, text = c.cmd("PASV")
     check_eq(code, 227, "PASV")
     nums = text[text.index("(") + 1:text.index(")")].split(",")
@@ -178,7 +179,7 @@ def ccc_client_goes_on_in_clear_at_once():
         c.sock = plain_socket(c.sock)
         c.send("PWD\r\n")
         skipped = skip_tls_records(c)
-        check(skipped >= 1, "server sent no close_notify")
+        check_eq(skipped, 0, "TLS records before the clear reply")
         code, text = c.reply()
         check_eq(code, 257, "first clear command after CCC: " + text)
         check_eq(c.cmd("NOOP")[0], 200, "NOOP in the clear")
@@ -441,3 +442,60 @@ def implicit_silent_or_plaintext_client_does_not_wedge():
             s.close()
         check(time.time() - start < 9, "the handshake timeout did not close "
               "the silent client")
+
+
+@test
+def auth_ssl_and_tls_p_imply_prot_p():
+    with Server("auth_ssl") as srv:
+        for mech in ("SSL", "TLS-P", "tls-c"):
+            with Raw(srv.port) as c:
+                c.reply()
+                check_eq(c.cmd("AUTH " + mech)[0], 234, "AUTH " + mech)
+                c.starttls()
+                c.cmd("USER alice")
+                c.cmd("PASS " + USERS["alice"])
+                want = "PROT C" if mech == "tls-c" else "PROT P"
+                text = c.cmd("STAT")[1]
+                check("Data protection: " + want in text,
+                      "AUTH %s: %s" % (mech, text))
+                if mech != "tls-c":
+                    check_eq(retr_private(c, "hello.txt"),
+                             b"hello from alice\n", "RETR after AUTH " + mech)
+    with Server("auth_ssl_never", conf="SecureDataConn never\n") as srv:
+        with Raw(srv.port) as c:
+            c.reply()
+            check_eq(c.cmd("AUTH SSL")[0], 234, "AUTH SSL")
+            c.starttls()
+            c.cmd("USER alice")
+            c.cmd("PASS " + USERS["alice"])
+            text = c.cmd("STAT")[1]
+            check("Data protection: PROT C" in text,
+                  "AUTH SSL under SecureDataConn never: " + text)
+
+
+@test
+def rein_on_implicit_port_stays_protected():
+    with Server("rein_implicit", vhosts=IMPLICIT_VHOST) as srv:
+        with Raw(srv.port2, implicit_ctx=client_context()) as c:
+            c.reply()
+            c.cmd("USER alice")
+            c.cmd("PASS " + USERS["alice"])
+            c.cmd("PROT C")
+            check_eq(c.cmd("REIN")[0], 220, "REIN")
+            check_eq(c.cmd("PWD")[0], 530, "logged out")
+            c.cmd("USER alice")
+            check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "login again")
+            text = c.cmd("STAT")[1]
+            check("Data protection: PROT P" in text and "implicit" in text,
+                  "implicit state not restored: " + text)
+
+
+@test
+def ccc_lftp():
+    with Server("ccc_lftp", conf=CLEAR) as srv:
+        r = lftp(srv, "cat hello.txt", extra_settings="set ftp:ssl-use-ccc "
+                 "yes;")
+        check_eq(r.returncode, 0, "lftp with CCC (%s)" % r.stderr)
+        check_eq(r.stdout, "hello from alice\n", "file via lftp after CCC")
+        check(srv.wait_log("CCC from 127.0.0.1"), "lftp sent no CCC: "
+              + srv.log())
