@@ -38,6 +38,11 @@ struct secftp_settings {
   int verify_depth;
   const char *log_path;
   array_header *certs;		/* struct secftp_cert_files */
+  const char *tls12_ciphers;	/* OpenSSL cipher list (CipherSuite) */
+  const char *tls13_ciphers;	/* OpenSSL ciphersuites (CipherSuite) */
+  const char *groups;		/* OpenSSL groups list (SecureGroups) */
+  const char *cipher_problem;	/* why CipherSuite/SecureGroups cannot be
+				 * used, or NULL (reported at startup) */
 };
 
 /* Fills st with the defaults, then with s's configuration. */
@@ -53,5 +58,7 @@ modret_t *secftp_set_handshake_timeout(cmd_rec *cmd);
 modret_t *secftp_set_verify_depth(cmd_rec *cmd);
 modret_t *secftp_set_log(cmd_rec *cmd);
 modret_t *secftp_set_certificate(cmd_rec *cmd);
+modret_t *secftp_set_cipher_suite(cmd_rec *cmd);
+modret_t *secftp_set_groups(cmd_rec *cmd);
 
 #endif /* SECFTP_CONF_H */
