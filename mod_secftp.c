@@ -22,6 +22,7 @@
 #include "secftp/ctrl.h"
 #include "secftp/log.h"
 #include "secftp/netio.h"
+#include "secftp/rein.h"
 #include "secftp/session.h"
 #include "secftp/tls.h"
 
@@ -59,6 +60,19 @@ static void secftp_restart_ev(const void *event_data, void *user_data) {
 static void secftp_shutdown_ev(const void *event_data, void *user_data) {
   secftp_tls_free_servers();
   secftp_certuser_free_maps();
+}
+
+/* ProFTPD itself disconnects a client that sends an HTTP, SMTP or SSH
+ * command (ALPACA); the module log says so too.
+ */
+static void secftp_bad_protocol_ev(const void *event_data,
+    void *user_data) {
+  const cmd_rec *cmd = event_data;
+
+  secftp_log("client %s sent %s command '%s': closing the connection",
+    pr_netaddr_get_ipstr(session.c->remote_addr),
+    cmd != NULL ? cmd->protocol : "a foreign",
+    cmd != NULL ? (char *) cmd->argv[0] : "");
 }
 
 static void secftp_exit_ev(const void *event_data, void *user_data) {
@@ -101,6 +115,8 @@ static int secftp_sess_init(void) {
 
   (void) secftp_log_open(st->log_path);
   pr_event_register(&secftp_module, "core.exit", secftp_exit_ev, NULL);
+  pr_event_register(&secftp_module, "core.bad-protocol",
+    secftp_bad_protocol_ev, NULL);
 
   if (secftp_netio_install(PR_NETIO_STRM_CTRL|PR_NETIO_STRM_DATA) < 0) {
     return -1;
@@ -128,16 +144,19 @@ static int secftp_sess_init(void) {
  */
 
 static conftable secftp_conftab[] = {
+  { "CipherSuite",		secftp_set_cipher_suite,	NULL },
   { "SecureALPN",		secftp_set_enum,		NULL },
   { "SecureCACertificate",	secftp_set_ca_path,		NULL },
   { "SecureCARevocation",	secftp_set_ca_path,		NULL },
   { "SecureCertMap",		secftp_set_certmap,		NULL },
   { "SecureCertificate",	secftp_set_certificate,		NULL },
+  { "SecureCipherSuite",	secftp_set_cipher_suite,	NULL },
   { "SecureCtrlConn",		secftp_set_enum,		NULL },
   { "SecureDataConn",		secftp_set_enum,		NULL },
   { "SecureEngine",		secftp_set_engine,		NULL },
   { "SecureFTP",		secftp_set_enum,		NULL },
   { "SecureFTPLog",		secftp_set_log,			NULL },
+  { "SecureGroups",		secftp_set_groups,		NULL },
   { "SecureHandshakeTimeout",	secftp_set_handshake_timeout,	NULL },
   { "SecureImplicit",		secftp_set_implicit,		NULL },
   { "SecureLogin",		secftp_set_enum,		NULL },
@@ -152,15 +171,25 @@ static conftable secftp_conftab[] = {
 };
 
 /* The RFC 2228 verbs are CMD handlers of class CL_SEC, and need no login:
- * a client protects the connection before it sends USER.
+ * a client protects the connection before it sends USER.  The policy gate
+ * is a PRE_CMD for C_ANY: wildcard PRE_CMD handlers run before every
+ * other handler of every module, so a refused command (USER before AUTH
+ * under SecureFTP required, anything but login in a session that REIN
+ * logged out) reaches none of them.  STAT's protection lines are added in
+ * PRE_CMD, before mod_ls writes its own.
  */
 static cmdtable secftp_cmdtab[] = {
+  { PRE_CMD,	C_ANY,	G_NONE,	secftp_pre_any,		FALSE,	FALSE },
   { CMD,	C_AUTH,	G_NONE,	secftp_cmd_auth,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_PBSZ,	G_NONE,	secftp_cmd_pbsz,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_PROT,	G_NONE,	secftp_cmd_prot,	FALSE,	FALSE,	CL_SEC },
+  { CMD,	C_CCC,	G_NONE,	secftp_cmd_ccc,		FALSE,	FALSE,	CL_SEC },
+  { CMD,	C_REIN,	G_NONE,	secftp_cmd_rein,	FALSE,	FALSE,	CL_AUTH },
+  { PRE_CMD,	C_STAT,	G_NONE,	secftp_pre_stat,	TRUE,	FALSE },
 
   /* Certificate login (auth.c): every USER, AUTH, REIN and CCC ends the
-   * permission a certificate gave the previous USER.
+   * permission a certificate gave the previous USER, refused or not (a
+   * refusal in any PRE_CMD handler still runs POST_CMD_ERR).
    */
   { PRE_CMD,	C_USER,	G_NONE,	secftp_auth_pre_user,	FALSE,	FALSE },
   { PRE_CMD,	C_PASS,	G_NONE,	secftp_auth_pre_pass,	FALSE,	FALSE },
@@ -169,6 +198,10 @@ static cmdtable secftp_cmdtab[] = {
   { PRE_CMD,	C_AUTH,	G_NONE,	secftp_auth_reset,	FALSE,	FALSE },
   { PRE_CMD,	C_REIN,	G_NONE,	secftp_auth_reset,	FALSE,	FALSE },
   { PRE_CMD,	C_CCC,	G_NONE,	secftp_auth_reset,	FALSE,	FALSE },
+  { POST_CMD_ERR, C_USER, G_NONE, secftp_auth_reset,	FALSE,	FALSE },
+  { POST_CMD_ERR, C_AUTH, G_NONE, secftp_auth_reset,	FALSE,	FALSE },
+  { POST_CMD_ERR, C_REIN, G_NONE, secftp_auth_reset,	FALSE,	FALSE },
+  { POST_CMD_ERR, C_CCC, G_NONE, secftp_auth_reset,	FALSE,	FALSE },
   { 0,		NULL }
 };
 
