@@ -98,6 +98,7 @@ static modret_t *reauth_user(cmd_rec *cmd) {
   if (MODRET_ISERROR(mr)) {
     return mr;
   }
+
   if (secftp_policy_reauth_user(secftp_sess.account,
       cmd->argc > 1 ? cmd->arg : NULL, &v) < 0) {
     return PR_DECLINED(cmd);
