@@ -34,11 +34,12 @@ void secftp_auth_sess_init(void) {
 
 /* Refuses USER or PASS with 530, naming the policy, and forgets the user
  * name so that a PASS cannot complete a login that USER did not start.
+ * The log names the user, never PASS's argument.
  */
-static modret_t *refuse_login(cmd_rec *cmd, const char *policy,
-    const char *why) {
-  secftp_log("%s %s refused (%s): %s", (char *) cmd->argv[0],
-    cmd->arg != NULL ? cmd->arg : "", policy, why);
+static modret_t *refuse_login(cmd_rec *cmd, const char *user,
+    const char *policy, const char *why) {
+  secftp_log("%s %s refused (%s): %s", (char *) cmd->argv[0], user, policy,
+    why);
   (void) pr_table_remove(session.notes, ORIG_USER_NOTE, NULL);
   pr_event_generate(SECFTP_EVENT_PREFIX "policy-denied", policy);
 
@@ -78,32 +79,6 @@ static int port_access_allows(pool *p, const char *name) {
   return FALSE;
 }
 
-/* ProFTPD's AuthOrder keeps only the auth handlers of the modules it
- * lists.  Ours is policy, not an account source, so it is put back when an
- * AuthOrder without mod_secftp.c dropped it.
- */
-static void ensure_requires_pass_hook(void) {
-  authtable *at;
-  int idx = -1;
-  unsigned int hash = 0;
-
-  at = pr_stash_get_symbol2(PR_SYM_AUTH, "requires_pass", NULL, &idx, &hash);
-  while (at != NULL) {
-    if (at->m == &secftp_module) {
-      return;
-    }
-    at = pr_stash_get_symbol2(PR_SYM_AUTH, "requires_pass", at, &idx, &hash);
-  }
-
-  for (at = secftp_module.authtable; at->name != NULL; at++) {
-    if (strcmp(at->name, "requires_pass") == 0) {
-      pr_trace_msg(SECFTP_TRACE_POLICY, 5, "restoring the requires_pass "
-        "hook that AuthOrder left out");
-      (void) pr_stash_add_symbol(PR_SYM_AUTH, at);
-    }
-  }
-}
-
 /* usage: USER name (PRE_CMD) */
 modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
   const struct secftp_settings *st = &secftp_sess.settings;
@@ -121,14 +96,15 @@ modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
   if ((st->login == SECFTP_LOGIN_REQUIRED ||
        st->login == SECFTP_LOGIN_VERIFY_USER) &&
       !secftp_certuser_has_cert()) {
-    return refuse_login(cmd, st->login == SECFTP_LOGIN_REQUIRED ?
+    return refuse_login(cmd, name, st->login == SECFTP_LOGIN_REQUIRED ?
       "SecureLogin required" : "SecureLogin verify_user",
       "a verified client certificate is required; use AUTH TLS with one");
   }
 
   if (st->login == SECFTP_LOGIN_VERIFY_USER &&
       (mapped == NULL || strcmp(mapped, name) != 0)) {
-    return refuse_login(cmd, "SecureLogin verify_user", mapped == NULL ?
+    return refuse_login(cmd, name, "SecureLogin verify_user",
+      mapped == NULL ?
       "the client certificate maps to no user" :
       pstrcat(cmd->tmp_pool, "the client certificate maps to another user "
         "than ", name, NULL));
@@ -136,7 +112,7 @@ modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
 
   if (st->port_access->nelts > 0 &&
       !port_access_allows(cmd->tmp_pool, name)) {
-    return refuse_login(cmd, "SecurePortAccess", pstrcat(cmd->tmp_pool,
+    return refuse_login(cmd, name, "SecurePortAccess", pstrcat(cmd->tmp_pool,
       "user ", name, " may not log in on this port", NULL));
   }
 
@@ -145,10 +121,6 @@ modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
     sstrncpy(binding.user, name, sizeof(binding.user));
     pr_trace_msg(SECFTP_TRACE_POLICY, 5, "USER %s: the client certificate "
       "maps to this user", name);
-
-    if (st->password == SECFTP_PASSWORD_OPTIONAL) {
-      ensure_requires_pass_hook();
-    }
   }
 
   return PR_DECLINED(cmd);
@@ -196,7 +168,7 @@ modret_t *secftp_auth_pre_pass(cmd_rec *cmd) {
   user = pr_table_get(session.notes, ORIG_USER_NOTE, NULL);
   if (user != NULL &&
       strcmp(user, binding.user) != 0) {
-    return refuse_login(cmd, "SecureLogin verify_user", pstrcat(
+    return refuse_login(cmd, user, "SecureLogin verify_user", pstrcat(
       cmd->tmp_pool, "the client certificate does not vouch for ", user,
       NULL));
   }

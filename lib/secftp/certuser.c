@@ -102,12 +102,40 @@ const char *secftp_certuser_load_map(pool *p, const char *path,
   return NULL;
 }
 
-static void free_map_cb(void *map) {
-  secftp_certmap_free(map);
+/* The maps parsed from the configuration, freed at restart and shutdown.
+ * Not a pool cleanup: at a restart mod_dso may unload this module before
+ * the old configuration's pools are destroyed.
+ */
+struct loaded_map {
+  struct secftp_certmap *map;
+  struct loaded_map *next;
+};
+
+static struct loaded_map *loaded_maps = NULL;
+
+int secftp_certuser_keep_map(struct secftp_certmap *map) {
+  struct loaded_map *node;
+
+  node = malloc(sizeof(*node));
+  if (node == NULL) {
+    errno = ENOMEM;
+    return -1;
+  }
+
+  node->map = map;
+  node->next = loaded_maps;
+  loaded_maps = node;
+  return 0;
 }
 
-void secftp_certuser_free_map_with(pool *p, struct secftp_certmap *map) {
-  register_cleanup2(p, map, free_map_cb);
+void secftp_certuser_free_maps(void) {
+  while (loaded_maps != NULL) {
+    struct loaded_map *node = loaded_maps;
+
+    loaded_maps = node->next;
+    secftp_certmap_free(node->map);
+    free(node);
+  }
 }
 
 static void clear_mapping(void) {
@@ -185,9 +213,18 @@ static void map_cert(X509 *cert, const char *fingerprint) {
   }
 
   if (res.status != SECFTP_CERTMAP_MAPPED) {
+    char where[64] = "";
+
+    if (res.other_line != 0) {
+      pr_snprintf(where, sizeof(where), ", lines %u and %u", res.line,
+        res.other_line);
+
+    } else if (res.line != 0) {
+      pr_snprintf(where, sizeof(where), ", line %u", res.line);
+    }
+
     secftp_log("client certificate %s maps to no user: %s (SecureCertMap "
-      "%s, rule line %u, other line %u)", fingerprint, res.reason,
-      st->certmap_path, res.line, res.other_line);
+      "%s%s)", fingerprint, res.reason, st->certmap_path, where);
     return;
   }
 

@@ -17,8 +17,11 @@
 const char *secftp_certuser_load_map(pool *p, const char *path,
   struct secftp_certmap **map);
 
-/* Frees map when p is destroyed (the configuration, at restart). */
-void secftp_certuser_free_map_with(pool *p, struct secftp_certmap *map);
+/* Keeps map until secftp_certuser_free_maps() (restart, shutdown).
+ * Returns 0, or -1 with errno ENOMEM.
+ */
+int secftp_certuser_keep_map(struct secftp_certmap *map);
+void secftp_certuser_free_maps(void);
 
 /* Listens for this session's control connection handshakes. */
 void secftp_certuser_sess_init(void);

@@ -50,6 +50,11 @@ struct secftp_settings {
   const char *certmap_path;	/* SecureCertMap file */
   const struct secftp_certmap *certmap;	/* parsed at startup */
   array_header *port_access;	/* SecurePortAccess: char *, "@" = group */
+  const char *tls12_ciphers;	/* OpenSSL cipher list (CipherSuite) */
+  const char *tls13_ciphers;	/* OpenSSL ciphersuites (CipherSuite) */
+  const char *groups;		/* OpenSSL groups list (SecureGroups) */
+  const char *cipher_problem;	/* why CipherSuite/SecureGroups cannot be
+				 * used, or NULL (reported at startup) */
 };
 
 /* Fills st with the defaults, then with s's configuration. */
@@ -68,5 +73,7 @@ modret_t *secftp_set_certificate(cmd_rec *cmd);
 modret_t *secftp_set_ca_path(cmd_rec *cmd);
 modret_t *secftp_set_certmap(cmd_rec *cmd);
 modret_t *secftp_set_port_access(cmd_rec *cmd);
+modret_t *secftp_set_cipher_suite(cmd_rec *cmd);
+modret_t *secftp_set_groups(cmd_rec *cmd);
 
 #endif /* SECFTP_CONF_H */

@@ -39,6 +39,7 @@ static unsigned long listen_opts = 0;
  * the one the connection's SSL was created from.
  */
 static SSL_CTX *vhost_ctx = NULL;
+static const struct secftp_settings *vhost_settings = NULL;
 
 /* The virtual host SNI selected, until the next command makes it
  * main_server.
@@ -64,11 +65,13 @@ static void cipher_lists(pool *p, SSL_CTX *ctx, char **tls12, char **tls13) {
   }
 }
 
-/* Moves ssl onto ctx: certificates and trust store (SSL_set_SSL_CTX), and
- * the per-connection copies OpenSSL took from the first context at
- * SSL_new(): options, versions, ciphers, verification.
+/* Moves ssl onto ctx, built from st: certificates and trust store
+ * (SSL_set_SSL_CTX), and the per-connection copies OpenSSL took from the
+ * first context at SSL_new(): options, versions, ciphers, key-exchange
+ * groups, verification.
  */
-static int adopt_ctx(SSL *ssl, SSL_CTX *ctx) {
+static int adopt_ctx(SSL *ssl, SSL_CTX *ctx,
+    const struct secftp_settings *st) {
   char *tls12, *tls13;
   pool *p;
   int ok;
@@ -88,6 +91,7 @@ static int adopt_ctx(SSL *ssl, SSL_CTX *ctx) {
   ok = SSL_set_min_proto_version(ssl, SSL_CTX_get_min_proto_version(ctx)) &&
     SSL_set_max_proto_version(ssl, SSL_CTX_get_max_proto_version(ctx)) &&
     X509_VERIFY_PARAM_set1(SSL_get0_param(ssl), SSL_CTX_get0_param(ctx)) &&
+    SSL_set1_groups_list(ssl, st->groups) &&
     SSL_set_ciphersuites(ssl, tls13) &&
     (*tls12 == '\0' || SSL_set_cipher_list(ssl, tls12));
   destroy_pool(p);
@@ -154,6 +158,7 @@ static int client_sni(SSL *ssl, char *name, size_t name_len) {
 
 static int client_hello_cb(SSL *ssl, int *al, void *arg) {
   char name[SECFTP_SNI_NAME_MAX + 1];
+  const struct secftp_settings *st;
   const char *host;
   server_rec *named;
   SSL_CTX *ctx;
@@ -209,13 +214,15 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
   }
 
   ctx = secftp_tls_server_ctx(named);
-  if (ctx == NULL) {
+  st = secftp_tls_server_settings(named);
+  if (ctx == NULL ||
+      st == NULL) {
     return refuse(al, SSL_AD_UNRECOGNIZED_NAME, pstrcat(session.pool,
       "SNI '", name, "' names virtual host '", named->ServerName,
       "', which has no SecureEngine on", NULL));
   }
 
-  if (adopt_ctx(ssl, ctx) < 0) {
+  if (adopt_ctx(ssl, ctx, st) < 0) {
     secftp_log_openssl_errors("switching to the SNI virtual host");
     return refuse(al, SSL_AD_INTERNAL_ERROR, pstrcat(session.pool,
       "unable to switch to virtual host '", named->ServerName,
@@ -223,6 +230,7 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
   }
 
   vhost_ctx = ctx;
+  vhost_settings = st;
   pending_server = named;
   secftp_log("SNI '%s' selects virtual host '%s'", name, named->ServerName);
   return SSL_CLIENT_HELLO_SUCCESS;
@@ -238,7 +246,7 @@ int secftp_sni_prepare(SSL *ssl) {
     return 0;
   }
 
-  return adopt_ctx(ssl, vhost_ctx);
+  return adopt_ctx(ssl, vhost_ctx, vhost_settings);
 }
 
 const struct secftp_settings *secftp_sni_settings(void) {
@@ -262,11 +270,13 @@ static void sess_reinit_ev(const void *event_data, void *user_data) {
     /* That host has no SecureEngine on: the module falls silent. */
     secftp_sess.settings.engine = FALSE;
     vhost_ctx = NULL;
+    vhost_settings = NULL;
     return;
   }
 
   secftp_sess.settings = *st;
   vhost_ctx = secftp_tls_server_ctx(main_server);
+  vhost_settings = st;
 
   if (secftp_sess.ctx == NULL) {
     secftp_sess.ctx = vhost_ctx;
@@ -281,6 +291,7 @@ static void sess_reinit_ev(const void *event_data, void *user_data) {
 void secftp_sni_sess_init(const struct secftp_settings *st) {
   listen_opts = st->opts;
   vhost_ctx = NULL;
+  vhost_settings = NULL;
   pending_server = NULL;
   pr_event_register(&secftp_module, "core.session-reinit", sess_reinit_ev,
     NULL);

@@ -22,6 +22,8 @@ static const struct testsuite suites[] = {
   { "sniname", tests_get_sniname_suite },
   { "dn", tests_get_dn_suite },
   { "certmap", tests_get_certmap_suite },
+  { "policy", tests_get_policy_suite },
+  { "alpn", tests_get_alpn_suite },
   { NULL, NULL }
 };
 

@@ -16,5 +16,7 @@ Suite *tests_get_ocsp_suite(void);
 Suite *tests_get_sniname_suite(void);
 Suite *tests_get_dn_suite(void);
 Suite *tests_get_certmap_suite(void);
+Suite *tests_get_policy_suite(void);
+Suite *tests_get_alpn_suite(void);
 
 #endif /* SECFTP_TESTS_H */

@@ -211,6 +211,29 @@ def sni_vhost_client_certificates():
 
 
 @test
+def sni_vhost_ciphers_and_groups():
+    # Cipher suites and key-exchange groups follow the SNI vhost too.
+    srv = sni_server("sni_ciphers", ["a.test", "b.test"], extra={
+        "b.test": "SecureGroups P-384\n"
+                  "  CipherSuite TLS_CHACHA20_POLY1305_SHA256 "
+                  "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"})
+    with srv:
+        for sni, suite, group in (
+                ("a.test", "TLS_AES_128_GCM_SHA256", "X25519"),
+                ("b.test", "TLS_CHACHA20_POLY1305_SHA256", "secp384r1")):
+            r = run(["openssl", "s_client", "-starttls", "ftp", "-connect",
+                     "127.0.0.1:%d" % srv.port, "-CAfile", cert("ca.crt"),
+                     "-servername", sni, "-brief"],
+                    input="QUIT\r\n", timeout=20)
+            out = r.stdout + r.stderr
+            check("Ciphersuite: " + suite in out,
+                  "%s: expected %s: %s" % (sni, suite, out[-800:]))
+            check("Server Temp Key: " in out and group in out.split(
+                "Server Temp Key: ")[1].split("\n")[0],
+                  "%s: expected group %s: %s" % (sni, group, out[-800:]))
+
+
+@test
 def sni_curl_several_names():
     srv = sni_server("sni_curl", ["a.test", "b.test"])
     with srv:
