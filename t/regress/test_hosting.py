@@ -461,6 +461,16 @@ def keyring_with_provider_program():
 
 
 @test
+def keyring_without_passphrase():
+    # A keyring exported with an empty password needs no provider.
+    srv, d = keys_server("keyring_nopass", lambda d: "SecureKeyring %s\n" %
+                         keyring(d, "localhost", ""))
+    with srv:
+        check(served_cn(srv).startswith("O = keyring"),
+              "the keyring's certificate is not the one served")
+
+
+@test
 def encrypted_pem_with_passphrase_file():
     def conf(d):
         crt, enc = encrypted_key(d, "localhost", PASSPHRASE)
