@@ -759,3 +759,17 @@ def ocsp_directives_bad_values():
         out = srv.start_expecting_failure()
         check(needle in out and "on line" in out,
               "%r: startup message lacks %r: %s" % (conf, needle, out))
+
+
+@test
+def ocsp_only_order_with_crl_file_refused():
+    import pki
+    srv = Server("ocsp_only_crl")
+    ca = pki.CA(os.path.join(srv.dir, "pki"), "/O=Order test/CN=Order CA")
+    with open(srv.conf_path, "a") as f:
+        f.write("SecureLogin required\nSecureCACertificate %s\n"
+                "SecureCARevocation %s\nSecureVerifyOrder ocsp\n" % (
+                    ca.crt, ca.crl()))
+    out = srv.start_expecting_failure()
+    check("SecureVerifyOrder leaves out crl" in out,
+          "startup message lacks the reason: " + out)
