@@ -49,24 +49,6 @@ static modret_t *refuse_login(cmd_rec *cmd, const char *user,
   return PR_ERROR(cmd);
 }
 
-/* Several policies may refuse a USER without a certificate; the reply
- * names the first of SecureFTP, SecureDataConn, SecureLogin (SPEC 6).
- */
-static const char *first_refusing_policy(const struct secftp_settings *st) {
-  if (!(secftp_sess.state & SECFTP_STATE_CTRL_TLS)) {
-    if (st->ftp == SECFTP_FTP_REQUIRED) {
-      return "SecureFTP required";
-    }
-
-    if (st->dataconn == SECFTP_DATACONN_PRIVATE) {
-      return "SecureDataConn private";
-    }
-  }
-
-  return st->login == SECFTP_LOGIN_REQUIRED ? "SecureLogin required" :
-    "SecureLogin verify_user";
-}
-
 /* TRUE when name, or one of its groups, is listed in SecurePortAccess. */
 static int port_access_allows(pool *p, const char *name) {
   const array_header *list = secftp_sess.settings.port_access;
@@ -114,7 +96,8 @@ modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
   if ((st->login == SECFTP_LOGIN_REQUIRED ||
        st->login == SECFTP_LOGIN_VERIFY_USER) &&
       !secftp_certuser_has_cert()) {
-    return refuse_login(cmd, name, first_refusing_policy(st),
+    return refuse_login(cmd, name, st->login == SECFTP_LOGIN_REQUIRED ?
+      "SecureLogin required" : "SecureLogin verify_user",
       "a verified client certificate is required; use AUTH TLS with one");
   }
 

@@ -42,11 +42,21 @@ struct secftp_settings {
   int verify_depth;
   const char *log_path;
   array_header *certs;		/* struct secftp_cert_files */
+  array_header *keyrings;	/* const char *: SecureKeyring files */
+  const char *passphrase_provider;
+  unsigned int revocation;	/* SecureVerifyOrder: SECFTP_REVOKE_* */
+  const char *ocsp_url;		/* NULL: the certificate's AIA */
+  long ocsp_timeout;
   const char *ca_path;		/* SecureCACertificate file or dir */
   const char *crl_path;		/* SecureCARevocation file or dir */
   const char *certmap_path;	/* SecureCertMap file */
   const struct secftp_certmap *certmap;	/* parsed at startup */
   array_header *port_access;	/* SecurePortAccess: char *, "@" = group */
+  const char *tls12_ciphers;	/* OpenSSL cipher list (CipherSuite) */
+  const char *tls13_ciphers;	/* OpenSSL ciphersuites (CipherSuite) */
+  const char *groups;		/* OpenSSL groups list (SecureGroups) */
+  const char *cipher_problem;	/* why CipherSuite/SecureGroups cannot be
+				 * used, or NULL (reported at startup) */
   int session_cache;		/* enum secftp_session_cache (fleet.h) */
   long ticket_key_lifetime;	/* seconds */
   const struct secftp_fleet_secret *ticket_key_secret;
@@ -68,5 +78,7 @@ modret_t *secftp_set_certificate(cmd_rec *cmd);
 modret_t *secftp_set_ca_path(cmd_rec *cmd);
 modret_t *secftp_set_certmap(cmd_rec *cmd);
 modret_t *secftp_set_port_access(cmd_rec *cmd);
+modret_t *secftp_set_cipher_suite(cmd_rec *cmd);
+modret_t *secftp_set_groups(cmd_rec *cmd);
 
 #endif /* SECFTP_CONF_H */

@@ -745,7 +745,9 @@ def binding_reset_by_user_rein_auth_ccc():
         for between in ("REIN", "AUTH TLS", "CCC"):
             with protected(srv, cert_ctx(alice)) as c:
                 check_eq(c.cmd("USER alice")[0], 331, "USER alice")
-                c.cmd(between)
+                code, _ = c.cmd(between)
+                if code == 220:
+                    c.sock = c.sock.unwrap()    # REIN: TLS ends
                 code, text = c.cmd("PASS " + USERS["alice"])
                 check(code in (503, 530), "PASS after USER alice, %s: %d %s"
                       % (between, code, text))
@@ -753,3 +755,39 @@ def binding_reset_by_user_rein_auth_ccc():
             check_eq(c.cmd("USER alice")[0], 331, "USER alice")
             check_eq(c.cmd("PASS " + USERS["alice"])[0], 230,
                      "PASS right after USER alice")
+
+
+@test
+def rein_login_again_needs_the_certificate():
+    """After REIN the session is logged out; logging in again under
+    verify_user needs a protected connection with a certificate that maps
+    to the account, like the first login."""
+    p = Pki("rein")
+    alice = p.example.issue("alice", "/O=Example Corp/CN=alice")
+    bob = p.example.issue("bob", "/O=Example Corp/CN=bob")
+    certmap = p.write("certmap", 'filter subject="O=Example Corp" '
+                      'user=@CN\n')
+    conf = secure_conf(p, "verify_user", "SecureCertMap %s\n" % certmap)
+    with Server("rein", conf=conf) as srv:
+        with protected(srv, cert_ctx(alice)) as c:
+            check_eq(c.cmd("USER alice")[0], 331, "USER alice")
+            check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS")
+            check_eq(c.cmd("REIN")[0], 220, "REIN")
+            c.sock = c.sock.unwrap()
+            code, text = c.cmd("USER alice")
+            check_eq(code, 530, "USER alice again without TLS")
+            check("SecureLogin" in text, "530 text: " + text)
+            check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH TLS again")
+            c.starttls(cert_ctx(bob))
+            check_eq(c.cmd("USER alice")[0], 530,
+                     "USER alice again with bob's certificate")
+        with protected(srv, cert_ctx(alice)) as c:
+            check_eq(c.cmd("USER alice")[0], 331, "USER alice")
+            check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS")
+            check_eq(c.cmd("REIN")[0], 220, "REIN")
+            c.sock = c.sock.unwrap()
+            check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH TLS again")
+            c.starttls(cert_ctx(alice))
+            check_eq(c.cmd("USER alice")[0], 331, "USER alice again")
+            check_eq(c.cmd("PASS " + USERS["alice"])[0], 230,
+                     "logged in again")
