@@ -282,6 +282,13 @@ class Block:
         self.errors.append("line %d: %s: %s" % (src.lineno, src.name, msg))
 
 
+def quote(value):
+    """A value as ProFTPD reads it back: quoted when it has spaces."""
+    if re.search(r"\s", value):
+        return '"%s"' % value.replace('"', '\\"')
+    return value
+
+
 def one_arg(block, d, choices=None):
     if len(d.args) != 1:
         block.error(d, "expected one value, got %d" % len(d.args))
@@ -291,7 +298,7 @@ def one_arg(block, d, choices=None):
         block.error(d, "unknown value '%s' (expected one of: %s)" % (
             value, ", ".join(sorted(choices))))
         return None
-    return value
+    return quote(value)
 
 
 def translate_protocols(block, d):
@@ -533,9 +540,9 @@ class Translator:
                 b.error(pair["key"], "key file without its certificate file")
                 continue
             cert = pair["cert"]
-            line = "SecureCertificate " + cert.args[0]
+            line = "SecureCertificate " + quote(cert.args[0])
             if "key" in pair:
-                line += " " + pair["key"].args[0]
+                line += " " + quote(pair["key"].args[0])
             b.add(cert, line)
         if self.options:
             b.add(self.last_options_line,
