@@ -16,7 +16,8 @@
 #      copied to contrib/mod_secftp/ and `autoconf -o configure config.m4`
 #      run there,
 #   3. ./configure --enable-openssl --with-modules=mod_secftp && make -j2,
-#   4. ./proftpd -l | grep mod_secftp.c, then a one-minute run on loopback.
+#   4. ./proftpd -l | grep mod_secftp.c, then a short run on loopback with
+#      contrib/secftp.conf Included (certificates from contrib/certs.sh).
 #
 # Needs: dpkg-dev, autoconf, gcc, make, libssl-dev, openssl, python3.
 # Output of configure/make goes to build/static/build.log.  Exit status 0
@@ -127,12 +128,14 @@ UseReverseDNS off
 SystemLog $run/system.log
 TransferLog none
 
-<IfModule mod_secftp.c>
-  SecureEngine on
-  SecureCertificate $certs/server.crt $certs/server.key
-  SecureFTPLog $run/secftp.log
-</IfModule>
+# The shipped template, whose LoadModule is skipped when the module is
+# built in; only its certificate and log paths changed.
+Include $run/secftp.conf
 CONF
+sed -e "s|/etc/ssl/certs/proftpd-secftp.crt|$certs/server.crt|" \
+    -e "s|/etc/ssl/private/proftpd-secftp.key|$certs/server.key|" \
+    -e "s|/var/log/proftpd/secftp.log|$run/secftp.log|" \
+    "$top/contrib/secftp.conf" >"$run/secftp.conf"
 
 "$pt/proftpd" -t -c "$run/proftpd.conf" >"$run/syntax.log" 2>&1 ||
   { cat "$run/syntax.log" >&2; die "proftpd -t refused the configuration"; }
