@@ -9,6 +9,8 @@
 #include "mod_secftp.h"
 #include "secftp/values.h"
 
+struct secftp_certmap;
+
 /* One SecureCertificate line: a PEM certificate (chain may follow the
  * leaf) and its key.
  */
@@ -38,6 +40,16 @@ struct secftp_settings {
   int verify_depth;
   const char *log_path;
   array_header *certs;		/* struct secftp_cert_files */
+  const char *ca_path;		/* SecureCACertificate file or dir */
+  const char *crl_path;		/* SecureCARevocation file or dir */
+  const char *certmap_path;	/* SecureCertMap file */
+  const struct secftp_certmap *certmap;	/* parsed at startup */
+  array_header *port_access;	/* SecurePortAccess: char *, "@" = group */
+  const char *tls12_ciphers;	/* OpenSSL cipher list (CipherSuite) */
+  const char *tls13_ciphers;	/* OpenSSL ciphersuites (CipherSuite) */
+  const char *groups;		/* OpenSSL groups list (SecureGroups) */
+  const char *cipher_problem;	/* why CipherSuite/SecureGroups cannot be
+				 * used, or NULL (reported at startup) */
 };
 
 /* Fills st with the defaults, then with s's configuration. */
@@ -53,5 +65,10 @@ modret_t *secftp_set_handshake_timeout(cmd_rec *cmd);
 modret_t *secftp_set_verify_depth(cmd_rec *cmd);
 modret_t *secftp_set_log(cmd_rec *cmd);
 modret_t *secftp_set_certificate(cmd_rec *cmd);
+modret_t *secftp_set_ca_path(cmd_rec *cmd);
+modret_t *secftp_set_certmap(cmd_rec *cmd);
+modret_t *secftp_set_port_access(cmd_rec *cmd);
+modret_t *secftp_set_cipher_suite(cmd_rec *cmd);
+modret_t *secftp_set_groups(cmd_rec *cmd);
 
 #endif /* SECFTP_CONF_H */

@@ -114,7 +114,10 @@ static int netio_poll_cb(pr_netio_stream_t *nstrm) {
   if (ssl != NULL &&
       nstrm->strm_mode == PR_NETIO_IO_RD &&
       SSL_pending(ssl) > 0) {
-    return 0;
+    /* Like select(2): a positive count means ready (0 would be read by
+     * pr_netio_poll() as a timeout, and it would spin).
+     */
+    return 1;
   }
 
   FD_ZERO(&rfds);

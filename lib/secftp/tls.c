@@ -3,23 +3,14 @@
  */
 
 #include "secftp/tls.h"
+#include "secftp/alpn.h"
 #include "secftp/log.h"
+#include "secftp/verify.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <poll.h>
-
-/* TLS 1.2 fallback lists until CipherSuite is configured: ECDHE and AEAD
- * only.  AES-128-GCM leads: as safe as AES-256 here, and faster.
- */
-#define SECFTP_DEFAULT_TLS12_CIPHERS \
-  "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
-  "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
-  "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
-#define SECFTP_DEFAULT_TLS13_CIPHERS \
-  "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
-  "TLS_CHACHA20_POLY1305_SHA256"
 
 /* Ties the data connections' sessions to this module's contexts. */
 static const unsigned char session_id_context[] = "mod_secftp";
@@ -192,6 +183,12 @@ static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
     return NULL;
   }
 
+  if (st->cipher_problem != NULL) {
+    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': %s",
+      s->ServerName, st->cipher_problem);
+    return NULL;
+  }
+
   ctx = SSL_CTX_new(TLS_server_method());
   if (ctx == NULL) {
     pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": unable to create a TLS "
@@ -207,11 +204,23 @@ static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
     SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
   set_protocol_range(ctx, st->protocols);
 
-  if (SSL_CTX_set_cipher_list(ctx, SECFTP_DEFAULT_TLS12_CIPHERS) != 1 ||
-      SSL_CTX_set_ciphersuites(ctx, SECFTP_DEFAULT_TLS13_CIPHERS) != 1 ||
+  /* SecureALPN strict: the ALPACA defence (see alpn.h). */
+  if (st->alpn == SECFTP_ALPN_STRICT) {
+    (void) secftp_alpn_require_ftp(ctx);
+  }
+
+  /* An empty list (no suite of that version named) is left to OpenSSL's
+   * default only when that version is off: the protocol check at load
+   * time refused the other case.
+   */
+  if ((*st->tls12_ciphers != '\0' &&
+       SSL_CTX_set_cipher_list(ctx, st->tls12_ciphers) != 1) ||
+      SSL_CTX_set_ciphersuites(ctx, st->tls13_ciphers) != 1 ||
+      SSL_CTX_set1_groups_list(ctx, st->groups) != 1 ||
       SSL_CTX_set_session_id_context(ctx, session_id_context,
         sizeof(session_id_context) - 1) != 1 ||
-      load_certificates(ctx, s, st) < 0) {
+      load_certificates(ctx, s, st) < 0 ||
+      secftp_verify_setup(ctx, s, st) < 0) {
     SSL_CTX_free(ctx);
     return NULL;
   }
