@@ -20,10 +20,14 @@
 #include "secftp/certuser.h"
 #include "secftp/conf.h"
 #include "secftp/ctrl.h"
+#include "secftp/keys.h"
 #include "secftp/log.h"
+#include "secftp/masq.h"
 #include "secftp/netio.h"
+#include "secftp/revocation.h"
 #include "secftp/rein.h"
 #include "secftp/session.h"
+#include "secftp/sni.h"
 #include "secftp/tls.h"
 
 module secftp_module;
@@ -38,8 +42,8 @@ module secftp_module;
 static void secftp_postparse_ev(const void *event_data, void *user_data) {
   int res;
 
-  /* Keys, CAs and CRLs may be root-only; at a restart (SIGHUP) the daemon
-   * no longer runs as root by default.
+  /* Keys, CAs, CRLs and passphrase programs may need root; at a restart
+   * (SIGHUP) the daemon no longer runs as root by default.
    */
   PRIVS_ROOT
   res = secftp_tls_build_servers();
@@ -115,6 +119,7 @@ static int secftp_sess_init(void) {
 
   (void) secftp_log_open(st->log_path);
   pr_event_register(&secftp_module, "core.exit", secftp_exit_ev, NULL);
+  secftp_sni_sess_init(st);
   pr_event_register(&secftp_module, "core.bad-protocol",
     secftp_bad_protocol_ev, NULL);
 
@@ -159,14 +164,20 @@ static conftable secftp_conftab[] = {
   { "SecureGroups",		secftp_set_groups,		NULL },
   { "SecureHandshakeTimeout",	secftp_set_handshake_timeout,	NULL },
   { "SecureImplicit",		secftp_set_implicit,		NULL },
+  { "SecureKeyring",		secftp_set_keyring,		NULL },
   { "SecureLogin",		secftp_set_enum,		NULL },
+  { "SecureOCSPResponder",	secftp_set_ocsp_responder,	NULL },
+  { "SecureOCSPTimeout",	secftp_set_ocsp_timeout,	NULL },
+  { "SecureMasqueradeAddress",	secftp_set_masquerade_address,	NULL },
   { "SecureOptions",		secftp_set_options,		NULL },
+  { "SecurePassPhraseProvider",	secftp_set_passphrase_provider,	NULL },
   { "SecurePassword",		secftp_set_enum,		NULL },
   { "SecurePortAccess",		secftp_set_port_access,		NULL },
   { "SecureProtocol",		secftp_set_protocol,		NULL },
   { "SecureRFCLevel",		secftp_set_enum,		NULL },
   { "SecureSessionReuse",	secftp_set_enum,		NULL },
   { "SecureVerifyDepth",	secftp_set_verify_depth,	NULL },
+  { "SecureVerifyOrder",	secftp_set_verify_order,	NULL },
   { NULL }
 };
 
@@ -179,10 +190,13 @@ static conftable secftp_conftab[] = {
  * PRE_CMD, before mod_ls writes its own.
  */
 static cmdtable secftp_cmdtab[] = {
+  /* First: a host chosen by SNI governs everything else, the gate too. */
+  { PRE_CMD,	C_ANY,	G_NONE,	secftp_sni_pre_cmd,	FALSE,	FALSE },
   { PRE_CMD,	C_ANY,	G_NONE,	secftp_pre_any,		FALSE,	FALSE },
   { CMD,	C_AUTH,	G_NONE,	secftp_cmd_auth,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_PBSZ,	G_NONE,	secftp_cmd_pbsz,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_PROT,	G_NONE,	secftp_cmd_prot,	FALSE,	FALSE,	CL_SEC },
+  { POST_CMD,	C_AUTH,	G_NONE,	secftp_sni_post_auth,	FALSE,	FALSE },
   { CMD,	C_CCC,	G_NONE,	secftp_cmd_ccc,		FALSE,	FALSE,	CL_SEC },
   { CMD,	C_REIN,	G_NONE,	secftp_cmd_rein,	FALSE,	FALSE,	CL_AUTH },
   { PRE_CMD,	C_STAT,	G_NONE,	secftp_pre_stat,	TRUE,	FALSE },

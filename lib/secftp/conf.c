@@ -7,6 +7,7 @@
  */
 
 #include "secftp/conf.h"
+#include "secftp/ocsp.h"
 #include "secftp/ciphers.h"
 #include "secftp/tls.h"
 #include "secftp/verify.h"
@@ -508,6 +509,9 @@ void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
   st->handshake_timeout = SECFTP_DEFAULT_HANDSHAKE_TIMEOUT;
   st->verify_depth = SECFTP_DEFAULT_VERIFY_DEPTH;
   st->log_path = NULL;
+  st->revocation = SECFTP_DEFAULT_VERIFY_ORDER;
+  st->ocsp_url = NULL;
+  st->ocsp_timeout = SECFTP_DEFAULT_OCSP_TIMEOUT;
   st->tls12_ciphers = secftp_ciphers_default_tls12();
   st->tls13_ciphers = secftp_ciphers_default_tls13();
   st->groups = secftp_groups_default();
@@ -558,6 +562,33 @@ void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
     files->cert_path = c->argv[0];
     files->key_path = c->argv[1];
     c = find_config_next(c, c->next, CONF_PARAM, "SecureCertificate", FALSE);
+  }
+
+  st->keyrings = make_array(s->pool, 1, sizeof(const char *));
+  c = find_config(s->conf, CONF_PARAM, "SecureKeyring", FALSE);
+  while (c != NULL) {
+    *((const char **) push_array(st->keyrings)) = c->argv[0];
+    c = find_config_next(c, c->next, CONF_PARAM, "SecureKeyring", FALSE);
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecurePassPhraseProvider", FALSE);
+  if (c != NULL) {
+    st->passphrase_provider = c->argv[0];
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecureVerifyOrder", FALSE);
+  if (c != NULL) {
+    st->revocation = *((unsigned int *) c->argv[0]);
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecureOCSPResponder", FALSE);
+  if (c != NULL) {
+    st->ocsp_url = c->argv[0];
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecureOCSPTimeout", FALSE);
+  if (c != NULL) {
+    st->ocsp_timeout = *((long *) c->argv[0]);
   }
 
   st->ca_path = get_param_ptr(s->conf, "SecureCACertificate", FALSE);

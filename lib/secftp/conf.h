@@ -40,6 +40,11 @@ struct secftp_settings {
   int verify_depth;
   const char *log_path;
   array_header *certs;		/* struct secftp_cert_files */
+  array_header *keyrings;	/* const char *: SecureKeyring files */
+  const char *passphrase_provider;
+  unsigned int revocation;	/* SecureVerifyOrder: SECFTP_REVOKE_* */
+  const char *ocsp_url;		/* NULL: the certificate's AIA */
+  long ocsp_timeout;
   const char *ca_path;		/* SecureCACertificate file or dir */
   const char *crl_path;		/* SecureCARevocation file or dir */
   const char *certmap_path;	/* SecureCertMap file */

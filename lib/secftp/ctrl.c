@@ -8,9 +8,11 @@
 #include "secftp/ctrl.h"
 #include "secftp/log.h"
 #include "secftp/netio.h"
+#include "secftp/revocation.h"
 #include "secftp/policy.h"
 #include "secftp/rein.h"
 #include "secftp/session.h"
+#include "secftp/sni.h"
 #include "secftp/tls.h"
 
 #include <openssl/err.h>
@@ -99,6 +101,13 @@ void secftp_ctrl_protect(const char *how) {
 
   ssl = secftp_tls_accept(secftp_sess.ctx, PR_NETIO_FD(in),
     secftp_sess.settings.handshake_timeout, &problem);
+  if (ssl != NULL &&
+      secftp_revocation_check_peer(ssl, secftp_sni_settings(),
+        &problem) < 0) {
+    secftp_tls_close(ssl, FALSE, 0);
+    ssl = NULL;
+  }
+
   if (ssl == NULL) {
     secftp_log("%s: control TLS handshake with %s failed: %s; closing the "
       "connection", how, pr_netaddr_get_ipstr(session.c->remote_addr),

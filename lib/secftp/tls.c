@@ -3,8 +3,10 @@
  */
 
 #include "secftp/tls.h"
+#include "secftp/keys.h"
 #include "secftp/alpn.h"
 #include "secftp/log.h"
+#include "secftp/sni.h"
 #include "secftp/verify.h"
 
 #include <openssl/err.h>
@@ -68,8 +70,7 @@ static EVP_PKEY *read_private_key(const char *path) {
   return key;
 }
 
-/* Says what is wrong with the dates of cert, or NULL. */
-static const char *cert_validity_problem(pool *p, const char *path,
+const char *secftp_tls_cert_validity_problem(pool *p, const char *path,
     X509 *cert) {
   if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0) {
     return pstrcat(p, "certificate '", path, "' has expired", NULL);
@@ -98,6 +99,15 @@ const char *secftp_tls_check_cert_files(pool *p, const char *cert_path,
     return problem;
   }
 
+  /* An encrypted key is checked at startup, once its passphrase (which a
+   * later SecurePassPhraseProvider line may configure) is known.
+   */
+  if (secftp_keys_pem_is_encrypted(key_path)) {
+    problem = secftp_tls_cert_validity_problem(p, cert_path, cert);
+    X509_free(cert);
+    return problem;
+  }
+
   key = read_private_key(key_path);
   if (key == NULL) {
     problem = pstrcat(p, "no usable PEM private key in '", key_path,
@@ -109,7 +119,7 @@ const char *secftp_tls_check_cert_files(pool *p, const char *cert_path,
       "' does not match certificate '", cert_path, "'", NULL);
 
   } else {
-    problem = cert_validity_problem(p, cert_path, cert);
+    problem = secftp_tls_cert_validity_problem(p, cert_path, cert);
   }
 
   EVP_PKEY_free(key);
@@ -155,20 +165,35 @@ static void set_protocol_range(SSL_CTX *ctx, unsigned int protocols) {
 static int load_certificates(SSL_CTX *ctx, server_rec *s,
     const struct secftp_settings *st) {
   const struct secftp_cert_files *files = st->certs->elts;
+  const char *problem = NULL;
   unsigned int i;
 
   for (i = 0; i < st->certs->nelts; i++) {
-    if (SSL_CTX_use_certificate_chain_file(ctx, files[i].cert_path) != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, files[i].key_path,
-          SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(ctx) != 1) {
+    EVP_PKEY *key;
+    int ok;
+
+    key = secftp_keys_read_pem(s->pool, files[i].key_path,
+      st->passphrase_provider, &problem);
+    ok = key != NULL &&
+      SSL_CTX_use_certificate_chain_file(ctx, files[i].cert_path) == 1 &&
+      SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
+      SSL_CTX_check_private_key(ctx) == 1;
+    EVP_PKEY_free(key);
+    if (!ok) {
       pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": SecureCertificate: "
         "unable to load '%s' / '%s' for server '%s': %s",
         files[i].cert_path, files[i].key_path, s->ServerName,
-        openssl_reason(s->pool, "unknown error"));
+        problem != NULL ? problem : openssl_reason(s->pool,
+          "unknown error"));
       ERR_clear_error();
       return -1;
     }
+  }
+
+  if (secftp_keys_use_keyrings(s->pool, ctx, st, &problem) < 0) {
+    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": SecureKeyring: %s for "
+      "server '%s'", problem, s->ServerName);
+    return -1;
   }
 
   return 0;
@@ -177,9 +202,10 @@ static int load_certificates(SSL_CTX *ctx, server_rec *s,
 static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
   SSL_CTX *ctx;
 
-  if (st->certs->nelts == 0) {
+  if (st->certs->nelts == 0 &&
+      st->keyrings->nelts == 0) {
     pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": SecureEngine on for server "
-      "'%s' needs a SecureCertificate", s->ServerName);
+      "'%s' needs a SecureCertificate or SecureKeyring", s->ServerName);
     return NULL;
   }
 
@@ -224,6 +250,8 @@ static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
     SSL_CTX_free(ctx);
     return NULL;
   }
+
+  secftp_sni_setup_ctx(ctx);
 
   return ctx;
 }
@@ -392,7 +420,8 @@ SSL *secftp_tls_accept(SSL_CTX *ctx, int fd, long timeout,
 
   ssl = SSL_new(ctx);
   if (ssl == NULL ||
-      SSL_set_fd(ssl, fd) != 1) {
+      SSL_set_fd(ssl, fd) != 1 ||
+      secftp_sni_prepare(ssl) < 0) {
     secftp_log_openssl_errors("unable to start a TLS connection");
     SSL_free(ssl);
     *problem = "out of resources";

@@ -9,6 +9,7 @@
 #include "secftp/verify.h"
 #include "secftp/dn.h"
 #include "secftp/log.h"
+#include "secftp/ocsp.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -138,6 +139,14 @@ static const char *settings_problem(const struct secftp_settings *st) {
   if (st->crl_path != NULL &&
       st->ca_path == NULL) {
     return "SecureCARevocation needs SecureCACertificate";
+  }
+
+  /* CRLs loaded into the store are always checked by OpenSSL; an order
+   * that leaves them out would be silently overruled.
+   */
+  if (st->crl_path != NULL &&
+      !(st->revocation & SECFTP_REVOKE_CRL)) {
+    return "SecureCARevocation is set but SecureVerifyOrder leaves out crl";
   }
 
   return NULL;
