@@ -154,10 +154,14 @@ def migrate_mod_tls_output_runs():
   TLSRSACertificateKeyFile %s
   TLSLog {dir}/secftp.log
   TLSTimeoutHandshake 20
-  TLSVerifyClient off
+  TLSVerifyClient optional
+  TLSCACertificateFile %s
   TLSOptions StdEnvVars
+  TLSCipherSuite ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384
+  TLSECDHCurve prime256v1
+  TLSMasqueradeAddress 127.0.0.1
 </IfModule>
-""" % (cert("server.crt"), cert("server.key"))
+""" % (cert("server.crt"), cert("server.key"), cert("ca.crt"))
     status, out, err = migrate(MOD_TLS, conf)
     check_eq(status, 0, "exit status (%s)" % err)
     with Server("migrate_mod_tls_runs", conf=out, secure=False) as srv:
@@ -283,7 +287,9 @@ def migrate_zos_output_runs():
                                "SECURE_FTP REQUIRED\n"
                                "SECURE_DATACONN PRIVATE\n"
                                "SECURE_SESSION_REUSE REQUIRED\n"
-                               "TLSRFCLEVEL RFC4217\n")
+                               "TLSRFCLEVEL RFC4217\n"
+                               "CIPHERSUITE C02F\n"
+                               "CIPHERSUITE TLS_AES_256_GCM_SHA384\n")
     check_eq(status, 0, "exit status (%s)" % err)
     out = out.replace("/etc/ssl/certs/proftpd-secftp.crt",
                       cert("server.crt"))
@@ -292,4 +298,6 @@ def migrate_zos_output_runs():
     with Server("migrate_zos_runs", conf=out, secure=False) as srv:
         f = ftps(srv, "alice")
         check("hello.txt" in f.nlst(), "listing over the migrated config")
+        check_eq(f.sock.cipher()[0], "TLS_AES_256_GCM_SHA384",
+                 "negotiated suite (the only TLS 1.3 one listed)")
         f.quit()
