@@ -44,7 +44,15 @@ have_deb_src() {
     /etc/apt/sources.list /etc/apt/sources.list.d/
 }
 
-tree=$(ls -d "$srcdir"/proftpd-dfsg-*/ 2>/dev/null | head -n 1 || true)
+# The unpacked source tree, if there is one.
+find_tree() {
+  for d in "$srcdir"/proftpd-dfsg-*/; do
+    [ -d "$d" ] && { printf '%s\n' "${d%/}"; return 0; }
+  done
+  return 0
+}
+
+tree=$(find_tree)
 if [ -z "$tree" ]; then
   if ! have_deb_src; then
     [ "$(id -u)" = 0 ] || die "no deb-src entry in apt's sources (run as root to add one)"
@@ -70,9 +78,9 @@ SOURCES
   rm -rf "$srcdir" && mkdir -p "$srcdir"
   (cd "$srcdir" && apt-get source -qq proftpd-dfsg) >"$build/apt-source.log" 2>&1 ||
     { cat "$build/apt-source.log" >&2; die "apt-get source proftpd-dfsg"; }
-  tree=$(ls -d "$srcdir"/proftpd-dfsg-*/ | head -n 1)
+  tree=$(find_tree)
+  [ -n "$tree" ] || die "apt-get source left no proftpd-dfsg-* directory"
 fi
-tree=${tree%/}
 say "source: $tree"
 
 # 2. A fresh tree each run: configure caches nothing stale, and a change in
