@@ -16,11 +16,20 @@
  */
 
 #include "mod_secftp.h"
+#include "secftp/auth.h"
+#include "secftp/certuser.h"
 #include "secftp/conf.h"
 #include "secftp/ctrl.h"
+#include "secftp/data.h"
+#include "secftp/keys.h"
+#include "secftp/fleet.h"
 #include "secftp/log.h"
+#include "secftp/masq.h"
 #include "secftp/netio.h"
+#include "secftp/revocation.h"
+#include "secftp/rein.h"
 #include "secftp/session.h"
+#include "secftp/sni.h"
 #include "secftp/tls.h"
 
 module secftp_module;
@@ -35,8 +44,8 @@ module secftp_module;
 static void secftp_postparse_ev(const void *event_data, void *user_data) {
   int res;
 
-  /* Key files are often readable by root only; after a restart (SIGHUP)
-   * the daemon gets here as the User, so ask for root explicitly.
+  /* Keys, CAs, CRLs and passphrase programs may need root; at a restart
+   * (SIGHUP) the daemon no longer runs as root by default.
    */
   PRIVS_ROOT
   res = secftp_tls_build_servers();
@@ -51,10 +60,25 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
 
 static void secftp_restart_ev(const void *event_data, void *user_data) {
   secftp_tls_free_servers();
+  secftp_certuser_free_maps();
 }
 
 static void secftp_shutdown_ev(const void *event_data, void *user_data) {
   secftp_tls_free_servers();
+  secftp_certuser_free_maps();
+}
+
+/* ProFTPD itself disconnects a client that sends an HTTP, SMTP or SSH
+ * command (ALPACA); the module log says so too.
+ */
+static void secftp_bad_protocol_ev(const void *event_data,
+    void *user_data) {
+  const cmd_rec *cmd = event_data;
+
+  secftp_log("client %s sent %s command '%s': closing the connection",
+    pr_netaddr_get_ipstr(session.c->remote_addr),
+    cmd != NULL ? cmd->protocol : "a foreign",
+    cmd != NULL ? (char *) cmd->argv[0] : "");
 }
 
 static void secftp_exit_ev(const void *event_data, void *user_data) {
@@ -97,12 +121,17 @@ static int secftp_sess_init(void) {
 
   (void) secftp_log_open(st->log_path);
   pr_event_register(&secftp_module, "core.exit", secftp_exit_ev, NULL);
+  secftp_sni_sess_init(st);
+  pr_event_register(&secftp_module, "core.bad-protocol",
+    secftp_bad_protocol_ev, NULL);
 
   if (secftp_netio_install(PR_NETIO_STRM_CTRL|PR_NETIO_STRM_DATA) < 0) {
     return -1;
   }
 
   secftp_ctrl_add_feats();
+  secftp_certuser_sess_init();
+  secftp_auth_sess_init();
 
   if (st->implicit) {
     /* Implicit FTPS: the handshake comes before the 220 greeting, and the
@@ -122,33 +151,87 @@ static int secftp_sess_init(void) {
  */
 
 static conftable secftp_conftab[] = {
+  { "CipherSuite",		secftp_set_cipher_suite,	NULL },
   { "SecureALPN",		secftp_set_enum,		NULL },
+  { "SecureCACertificate",	secftp_set_ca_path,		NULL },
+  { "SecureCARevocation",	secftp_set_ca_path,		NULL },
+  { "SecureCertMap",		secftp_set_certmap,		NULL },
   { "SecureCertificate",	secftp_set_certificate,		NULL },
+  { "SecureCipherSuite",	secftp_set_cipher_suite,	NULL },
   { "SecureCtrlConn",		secftp_set_enum,		NULL },
   { "SecureDataConn",		secftp_set_enum,		NULL },
   { "SecureEngine",		secftp_set_engine,		NULL },
   { "SecureFTP",		secftp_set_enum,		NULL },
   { "SecureFTPLog",		secftp_set_log,			NULL },
+  { "SecureGroups",		secftp_set_groups,		NULL },
   { "SecureHandshakeTimeout",	secftp_set_handshake_timeout,	NULL },
   { "SecureImplicit",		secftp_set_implicit,		NULL },
+  { "SecureKeyring",		secftp_set_keyring,		NULL },
   { "SecureLogin",		secftp_set_enum,		NULL },
+  { "SecureOCSPResponder",	secftp_set_ocsp_responder,	NULL },
+  { "SecureOCSPTimeout",	secftp_set_ocsp_timeout,	NULL },
+  { "SecureMasqueradeAddress",	secftp_set_masquerade_address,	NULL },
   { "SecureOptions",		secftp_set_options,		NULL },
+  { "SecurePassPhraseProvider",	secftp_set_passphrase_provider,	NULL },
   { "SecurePassword",		secftp_set_enum,		NULL },
+  { "SecurePortAccess",		secftp_set_port_access,		NULL },
   { "SecureProtocol",		secftp_set_protocol,		NULL },
   { "SecureRFCLevel",		secftp_set_enum,		NULL },
+  { "SecureSessionCache",	secftp_set_session_cache,	NULL },
   { "SecureSessionReuse",	secftp_set_enum,		NULL },
+  { "SecureTicketKeyFile",	secftp_set_ticket_key_file,	NULL },
+  { "SecureTicketKeyLifetime",	secftp_set_ticket_key_lifetime,	NULL },
   { "SecureVerifyDepth",	secftp_set_verify_depth,	NULL },
+  { "SecureVerifyOrder",	secftp_set_verify_order,	NULL },
   { NULL }
 };
 
 /* The RFC 2228 verbs are CMD handlers of class CL_SEC, and need no login:
- * a client protects the connection before it sends USER.
+ * a client protects the connection before it sends USER.  The policy gate
+ * is a PRE_CMD for C_ANY: wildcard PRE_CMD handlers run before every
+ * other handler of every module, so a refused command (USER before AUTH
+ * under SecureFTP required, anything but login in a session that REIN
+ * logged out) reaches none of them.  STAT's protection lines are added in
+ * PRE_CMD, before mod_ls writes its own.
  */
 static cmdtable secftp_cmdtab[] = {
+  /* First: a host chosen by SNI governs everything else, the gate too. */
+  { PRE_CMD,	C_ANY,	G_NONE,	secftp_sni_pre_cmd,	FALSE,	FALSE },
+  { PRE_CMD,	C_ANY,	G_NONE,	secftp_pre_any,		FALSE,	FALSE },
   { CMD,	C_AUTH,	G_NONE,	secftp_cmd_auth,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_PBSZ,	G_NONE,	secftp_cmd_pbsz,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_PROT,	G_NONE,	secftp_cmd_prot,	FALSE,	FALSE,	CL_SEC },
+  { POST_CMD,	C_AUTH,	G_NONE,	secftp_sni_post_auth,	FALSE,	FALSE },
+  { CMD,	C_CCC,	G_NONE,	secftp_cmd_ccc,		FALSE,	FALSE,	CL_SEC },
+  { CMD,	C_REIN,	G_NONE,	secftp_cmd_rein,	FALSE,	FALSE,	CL_AUTH },
+  { PRE_CMD,	C_STAT,	G_NONE,	secftp_pre_stat,	TRUE,	FALSE },
+
+  /* Certificate login (auth.c): every USER, AUTH, REIN and CCC ends the
+   * permission a certificate gave the previous USER, refused or not (a
+   * refusal in any PRE_CMD handler still runs POST_CMD_ERR).
+   */
+  { PRE_CMD,	C_USER,	G_NONE,	secftp_auth_pre_user,	FALSE,	FALSE },
+  { PRE_CMD,	C_PASS,	G_NONE,	secftp_auth_pre_pass,	FALSE,	FALSE },
+  { POST_CMD,	C_PASS,	G_NONE,	secftp_auth_post_pass,	FALSE,	FALSE },
+  { POST_CMD_ERR, C_PASS, G_NONE, secftp_auth_post_pass_err, FALSE, FALSE },
+  { PRE_CMD,	C_AUTH,	G_NONE,	secftp_auth_reset,	FALSE,	FALSE },
+  { PRE_CMD,	C_REIN,	G_NONE,	secftp_auth_reset,	FALSE,	FALSE },
+  { PRE_CMD,	C_CCC,	G_NONE,	secftp_auth_reset,	FALSE,	FALSE },
+  { POST_CMD_ERR, C_USER, G_NONE, secftp_auth_reset,	FALSE,	FALSE },
+  { POST_CMD_ERR, C_AUTH, G_NONE, secftp_auth_reset,	FALSE,	FALSE },
+  { POST_CMD_ERR, C_REIN, G_NONE, secftp_auth_reset,	FALSE,	FALSE },
+  { POST_CMD_ERR, C_CCC, G_NONE, secftp_auth_reset,	FALSE,	FALSE },
+  { PRE_CMD,	C_ANY,	G_NONE,	secftp_data_pre_cmd,	FALSE,	FALSE },
+  { POST_CMD_ERR, C_ANY, G_NONE, secftp_data_post_err,	FALSE,	FALSE },
   { 0,		NULL }
+};
+
+/* The certificate decides whether USER needs a password (SecurePassword);
+ * the account itself comes from the other auth modules.
+ */
+static authtable secftp_authtab[] = {
+  { 0,	"requires_pass",	secftp_auth_requires_pass },
+  { 0,	NULL,			NULL }
 };
 
 module secftp_module = {
@@ -167,7 +250,7 @@ module secftp_module = {
   secftp_cmdtab,
 
   /* Module authentication handler table */
-  NULL,
+  secftp_authtab,
 
   /* Module initialization function */
   secftp_init,

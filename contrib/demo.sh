@@ -71,12 +71,16 @@ LoadModule mod_secftp.c
 <IfModule mod_delay.c>
   DelayEngine off
 </IfModule>
-AuthOrder mod_auth_file.c
-AuthUserFile $dir/passwd
-AuthGroupFile $dir/group
-RequireValidShell off
-DefaultRoot ~
-AllowOverwrite on
+
+# Accounts and file access, the same on both ports.
+<Global>
+  AuthOrder mod_auth_file.c
+  AuthUserFile $dir/passwd
+  AuthGroupFile $dir/group
+  RequireValidShell off
+  DefaultRoot ~
+  AllowOverwrite on
+</Global>
 
 <IfModule mod_secftp.c>
   SecureEngine on
@@ -88,12 +92,6 @@ AllowOverwrite on
 
 <VirtualHost 127.0.0.1>
   Port $implicit_port
-  AuthOrder mod_auth_file.c
-  AuthUserFile $dir/passwd
-  AuthGroupFile $dir/group
-  RequireValidShell off
-  DefaultRoot ~
-  AllowOverwrite on
   <IfModule mod_secftp.c>
     SecureEngine on
     SecureImplicit on

@@ -7,7 +7,14 @@
  */
 
 #include "secftp/conf.h"
+#include "secftp/ocsp.h"
+#include "secftp/ciphers.h"
 #include "secftp/tls.h"
+#include "secftp/verify.h"
+#include "secftp/certuser.h"
+#include "secftp/fleet.h"
+#include "secftp/fleetmap.h"
+#include "secftp/ticketkeys.h"
 
 /* The contexts of the server-wide directives. */
 #define SECFTP_SERVER_CTX	(CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL)
@@ -264,9 +271,8 @@ modret_t *secftp_set_certificate(cmd_rec *cmd) {
   key_path = cmd->argc == 3 ? cmd->argv[2] : cmd->argv[1];
 
   /* Read now, as root, so that a bad file stops startup on this line.
-   * Root explicitly: on a restart (SIGHUP) the daemon parses with the
-   * privileges other handlers left behind (nobody), and a root-only key
-   * then made every restart fail.
+   * Root privileges are asked for explicitly: at a restart, an earlier
+   * directive may have given them up.
    */
   PRIVS_ROOT
   problem = secftp_tls_check_cert_files(cmd->tmp_pool, cert_path, key_path);
@@ -277,6 +283,216 @@ modret_t *secftp_set_certificate(cmd_rec *cmd) {
 
   (void) add_config_param_str(cmd->argv[0], 2, cert_path, key_path);
   return PR_HANDLED(cmd);
+}
+
+/* usage: SecureCACertificate|SecureCARevocation file|dir */
+modret_t *secftp_set_ca_path(cmd_rec *cmd) {
+  const char *problem;
+
+  CHECK_ARGS(cmd, 1);
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+
+  /* Loaded now, as root, so that a bad file stops startup on this line. */
+  PRIVS_ROOT
+  problem = secftp_verify_check_path(cmd->tmp_pool, cmd->argv[0],
+    cmd->argv[1]);
+  PRIVS_RELINQUISH
+  if (problem != NULL) {
+    CONF_ERROR(cmd, problem);
+  }
+
+  add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecureCertMap file|redis:KEY */
+modret_t *secftp_set_certmap(cmd_rec *cmd) {
+  struct secftp_certmap *map = NULL;
+  const char *problem;
+  config_rec *c;
+
+  CHECK_ARGS(cmd, 1);
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+
+  /* Parsed whole at startup (and again at every restart): a bad rule
+   * stops the server with the map's file and line.  A redis: map starts
+   * empty (nothing maps) until a session reads a valid one.
+   */
+  if (secftp_fleetmap_is_redis(cmd->argv[1])) {
+    problem = secftp_fleetmap_check(cmd->tmp_pool, cmd->argv[1]);
+    if (problem == NULL) {
+      map = secftp_certmap_parse("", 0, NULL);
+      problem = map == NULL ? "out of memory" : NULL;
+    }
+
+  } else {
+    PRIVS_ROOT
+    problem = secftp_certuser_load_map(cmd->tmp_pool, cmd->argv[1], &map);
+    PRIVS_RELINQUISH
+  }
+
+  if (problem != NULL) {
+    CONF_ERROR(cmd, problem);
+  }
+
+  if (secftp_certuser_keep_map(map) < 0) {
+    secftp_certmap_free(map);
+    CONF_ERROR(cmd, "out of memory");
+  }
+
+  c = add_config_param(cmd->argv[0], 2, NULL, NULL);
+  c->argv[0] = pstrdup(c->pool, cmd->argv[1]);
+  c->argv[1] = map;
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecurePortAccess user|@group ... */
+modret_t *secftp_set_port_access(cmd_rec *cmd) {
+  array_header *names;
+  config_rec *c;
+  unsigned int i;
+
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+  if (cmd->argc < 2) {
+    CONF_ERROR(cmd, "wrong number of parameters: user|@group ...");
+  }
+
+  c = add_config_param(cmd->argv[0], 1, NULL);
+  names = make_array(c->pool, cmd->argc - 1, sizeof(char *));
+  for (i = 1; i < cmd->argc; i++) {
+    const char *name = cmd->argv[i];
+
+    if (strcmp(name, "@") == 0 ||
+        strchr(name, '/') != NULL) {
+      CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '", name,
+        "': expected a user name or @group", NULL));
+    }
+
+    *((char **) push_array(names)) = pstrdup(c->pool, name);
+  }
+
+  c->argv[0] = names;
+  return PR_HANDLED(cmd);
+}
+
+/* Stores a list directive's tokens as the config_rec's arguments; lines
+ * of the same directive add up, in order.
+ */
+static void add_token_list(cmd_rec *cmd) {
+  config_rec *c;
+  unsigned int i;
+
+  c = add_config_param(cmd->argv[0], cmd->argc - 1, NULL);
+  for (i = 1; i < cmd->argc; i++) {
+    c->argv[i - 1] = pstrdup(c->pool, cmd->argv[i]);
+  }
+}
+
+/* usage: CipherSuite|SecureCipherSuite name1 ... nameN */
+modret_t *secftp_set_cipher_suite(cmd_rec *cmd) {
+  char tls12[SECFTP_CIPHERS_LIST_MAX], tls13[SECFTP_CIPHERS_LIST_MAX];
+  char err[SECFTP_CIPHERS_ERR_MAX];
+
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+  if (cmd->argc < 2) {
+    CONF_ERROR(cmd, "wrong number of parameters: expected cipher suite "
+      "names, IANA or OpenSSL, in order of preference");
+  }
+
+  /* Each line is checked on its own here, so the error names this file
+   * and line; all lines are translated together when settings load.
+   */
+  if (secftp_ciphers_translate((const char *const *) cmd->argv + 1,
+      cmd->argc - 1, tls12, sizeof(tls12), tls13, sizeof(tls13), err,
+      sizeof(err)) < 0) {
+    CONF_ERROR(cmd, pstrdup(cmd->tmp_pool, err));
+  }
+
+  add_token_list(cmd);
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecureGroups group1 ... groupN */
+modret_t *secftp_set_groups(cmd_rec *cmd) {
+  char groups[SECFTP_GROUPS_LIST_MAX], err[SECFTP_CIPHERS_ERR_MAX];
+
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+  if (cmd->argc < 2) {
+    CONF_ERROR(cmd, "wrong number of parameters: expected key-exchange "
+      "groups (X25519, P-256, ...) in order of preference");
+  }
+
+  if (secftp_groups_translate((const char *const *) cmd->argv + 1,
+      cmd->argc - 1, groups, sizeof(groups), err, sizeof(err)) < 0) {
+    CONF_ERROR(cmd, pstrdup(cmd->tmp_pool, err));
+  }
+
+  add_token_list(cmd);
+  return PR_HANDLED(cmd);
+}
+
+/* Collects the tokens of every line of a list directive (under any of its
+ * names), in order.
+ */
+static array_header *collect_tokens(server_rec *s, const char *const *names) {
+  array_header *tokens = make_array(s->pool, 8, sizeof(char *));
+  config_rec *c;
+  unsigned int i;
+
+  for (; *names != NULL; names++) {
+    c = find_config(s->conf, CONF_PARAM, *names, FALSE);
+    while (c != NULL) {
+      for (i = 0; i < c->argc; i++) {
+        *((char **) push_array(tokens)) = c->argv[i];
+      }
+      c = find_config_next(c, c->next, CONF_PARAM, *names, FALSE);
+    }
+  }
+
+  return tokens;
+}
+
+/* Translates CipherSuite and SecureGroups, all lines together, and checks
+ * that every enabled TLS version keeps a cipher.
+ */
+static void load_cipher_settings(server_rec *s, struct secftp_settings *st) {
+  static const char *const suite_names[] = { "CipherSuite",
+    "SecureCipherSuite", NULL };
+  static const char *const group_names[] = { "SecureGroups", NULL };
+  char tls12[SECFTP_CIPHERS_LIST_MAX], tls13[SECFTP_CIPHERS_LIST_MAX];
+  char groups[SECFTP_GROUPS_LIST_MAX], err[SECFTP_CIPHERS_ERR_MAX];
+  array_header *tokens;
+
+  tokens = collect_tokens(s, suite_names);
+  if (tokens->nelts > 0) {
+    if (secftp_ciphers_translate((const char *const *) tokens->elts,
+        tokens->nelts, tls12, sizeof(tls12), tls13, sizeof(tls13), err,
+        sizeof(err)) < 0) {
+      st->cipher_problem = pstrcat(s->pool, "CipherSuite: ", err, NULL);
+      return;
+    }
+
+    st->tls12_ciphers = pstrdup(s->pool, tls12);
+    st->tls13_ciphers = pstrdup(s->pool, tls13);
+  }
+
+  if (secftp_ciphers_check_protocols(st->protocols, st->tls12_ciphers,
+      st->tls13_ciphers, err, sizeof(err)) < 0) {
+    st->cipher_problem = pstrcat(s->pool, "CipherSuite/SecureProtocol: ",
+      err, NULL);
+    return;
+  }
+
+  tokens = collect_tokens(s, group_names);
+  if (tokens->nelts > 0) {
+    if (secftp_groups_translate((const char *const *) tokens->elts,
+        tokens->nelts, groups, sizeof(groups), err, sizeof(err)) < 0) {
+      st->cipher_problem = pstrcat(s->pool, "SecureGroups: ", err, NULL);
+      return;
+    }
+
+    st->groups = pstrdup(s->pool, groups);
+  }
 }
 
 void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
@@ -301,6 +517,16 @@ void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
   st->handshake_timeout = SECFTP_DEFAULT_HANDSHAKE_TIMEOUT;
   st->verify_depth = SECFTP_DEFAULT_VERIFY_DEPTH;
   st->log_path = NULL;
+  st->revocation = SECFTP_DEFAULT_VERIFY_ORDER;
+  st->ocsp_url = NULL;
+  st->ocsp_timeout = SECFTP_DEFAULT_OCSP_TIMEOUT;
+  st->tls12_ciphers = secftp_ciphers_default_tls12();
+  st->tls13_ciphers = secftp_ciphers_default_tls13();
+  st->groups = secftp_groups_default();
+  st->cipher_problem = NULL;
+  st->session_cache = SECFTP_SESSION_CACHE_INTERNAL;
+  st->ticket_key_lifetime = SECFTP_DEFAULT_TICKET_KEY_LIFETIME;
+  st->ticket_key_secret = NULL;
 
   if (s == NULL) {
     return;
@@ -322,6 +548,17 @@ void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
   }
 
   (void) get_int_param(s, "SecureVerifyDepth", &st->verify_depth);
+  (void) get_int_param(s, "SecureSessionCache", &st->session_cache);
+
+  c = find_config(s->conf, CONF_PARAM, "SecureTicketKeyLifetime", FALSE);
+  if (c != NULL) {
+    st->ticket_key_lifetime = *((long *) c->argv[0]);
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecureTicketKeyFile", FALSE);
+  if (c != NULL) {
+    st->ticket_key_secret = c->argv[0];
+  }
 
   c = find_config(s->conf, CONF_PARAM, "SecureProtocol", FALSE);
   if (c != NULL) {
@@ -348,4 +585,49 @@ void secftp_settings_load(server_rec *s, struct secftp_settings *st) {
     files->key_path = c->argv[1];
     c = find_config_next(c, c->next, CONF_PARAM, "SecureCertificate", FALSE);
   }
+
+  st->keyrings = make_array(s->pool, 1, sizeof(const char *));
+  c = find_config(s->conf, CONF_PARAM, "SecureKeyring", FALSE);
+  while (c != NULL) {
+    *((const char **) push_array(st->keyrings)) = c->argv[0];
+    c = find_config_next(c, c->next, CONF_PARAM, "SecureKeyring", FALSE);
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecurePassPhraseProvider", FALSE);
+  if (c != NULL) {
+    st->passphrase_provider = c->argv[0];
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecureVerifyOrder", FALSE);
+  if (c != NULL) {
+    st->revocation = *((unsigned int *) c->argv[0]);
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecureOCSPResponder", FALSE);
+  if (c != NULL) {
+    st->ocsp_url = c->argv[0];
+  }
+
+  c = find_config(s->conf, CONF_PARAM, "SecureOCSPTimeout", FALSE);
+  if (c != NULL) {
+    st->ocsp_timeout = *((long *) c->argv[0]);
+  }
+
+  st->ca_path = get_param_ptr(s->conf, "SecureCACertificate", FALSE);
+  st->crl_path = get_param_ptr(s->conf, "SecureCARevocation", FALSE);
+
+  c = find_config(s->conf, CONF_PARAM, "SecureCertMap", FALSE);
+  if (c != NULL) {
+    st->certmap_path = c->argv[0];
+    st->certmap = c->argv[1];
+  }
+
+  /* Several SecurePortAccess lines add up. */
+  st->port_access = make_array(s->pool, 4, sizeof(char *));
+  c = find_config(s->conf, CONF_PARAM, "SecurePortAccess", FALSE);
+  while (c != NULL) {
+    array_cat(st->port_access, c->argv[0]);
+    c = find_config_next(c, c->next, CONF_PARAM, "SecurePortAccess", FALSE);
+  }
+  load_cipher_settings(s, st);
 }

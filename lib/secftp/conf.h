@@ -9,6 +9,8 @@
 #include "mod_secftp.h"
 #include "secftp/values.h"
 
+struct secftp_certmap;
+
 /* One SecureCertificate line: a PEM certificate (chain may follow the
  * leaf) and its key.
  */
@@ -21,6 +23,8 @@ struct secftp_cert_files {
  * secftp_settings_load() starts from the defaults (the one place they are
  * set) and overlays what the server's configuration says.
  */
+struct secftp_fleet_secret;
+
 struct secftp_settings {
   int engine;
   int implicit;
@@ -38,6 +42,24 @@ struct secftp_settings {
   int verify_depth;
   const char *log_path;
   array_header *certs;		/* struct secftp_cert_files */
+  array_header *keyrings;	/* const char *: SecureKeyring files */
+  const char *passphrase_provider;
+  unsigned int revocation;	/* SecureVerifyOrder: SECFTP_REVOKE_* */
+  const char *ocsp_url;		/* NULL: the certificate's AIA */
+  long ocsp_timeout;
+  const char *ca_path;		/* SecureCACertificate file or dir */
+  const char *crl_path;		/* SecureCARevocation file or dir */
+  const char *certmap_path;	/* SecureCertMap file */
+  const struct secftp_certmap *certmap;	/* parsed at startup */
+  array_header *port_access;	/* SecurePortAccess: char *, "@" = group */
+  const char *tls12_ciphers;	/* OpenSSL cipher list (CipherSuite) */
+  const char *tls13_ciphers;	/* OpenSSL ciphersuites (CipherSuite) */
+  const char *groups;		/* OpenSSL groups list (SecureGroups) */
+  const char *cipher_problem;	/* why CipherSuite/SecureGroups cannot be
+				 * used, or NULL (reported at startup) */
+  int session_cache;		/* enum secftp_session_cache (fleet.h) */
+  long ticket_key_lifetime;	/* seconds */
+  const struct secftp_fleet_secret *ticket_key_secret;
 };
 
 /* Fills st with the defaults, then with s's configuration. */
@@ -53,5 +75,10 @@ modret_t *secftp_set_handshake_timeout(cmd_rec *cmd);
 modret_t *secftp_set_verify_depth(cmd_rec *cmd);
 modret_t *secftp_set_log(cmd_rec *cmd);
 modret_t *secftp_set_certificate(cmd_rec *cmd);
+modret_t *secftp_set_ca_path(cmd_rec *cmd);
+modret_t *secftp_set_certmap(cmd_rec *cmd);
+modret_t *secftp_set_port_access(cmd_rec *cmd);
+modret_t *secftp_set_cipher_suite(cmd_rec *cmd);
+modret_t *secftp_set_groups(cmd_rec *cmd);
 
 #endif /* SECFTP_CONF_H */

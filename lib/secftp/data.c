@@ -3,13 +3,64 @@
  */
 
 #include "secftp/data.h"
+#include "secftp/bulk.h"
 #include "secftp/log.h"
 #include "secftp/netio.h"
+#include "secftp/reuse.h"
 #include "secftp/session.h"
 #include "secftp/tls.h"
 
+#include <openssl/err.h>
+
+/* ProFTPD's pending error replies (not in its public headers). */
+extern pr_response_t *resp_err_list;
+
+/* A protected transfer moves this much per call between ProFTPD and the
+ * TLS layer: 16 records, so a download is one read(2) of the file and one
+ * write(2) to the socket per 256 KiB instead of six calls per record.
+ */
+#define DATA_XFER_BUFSZ		(256 * 1024)
+
+/* Why the last data connection was refused, until the command's error
+ * reply goes out (see secftp_data_post_err).
+ */
+static const char *refusal = NULL;
+
+static const char *peer(void) {
+  return session.d != NULL && session.d->remote_addr != NULL ?
+    pr_netaddr_get_ipstr(session.d->remote_addr) : "?";
+}
+
+static int refuse_connection(int fd, SSL *ssl, const char *why) {
+  refusal = pstrdup(session.pool, why);
+  secftp_log("data connection from %s refused (522, SecureSessionReuse "
+    "%s): %s", peer(), secftp_sess.settings.reuse == SECFTP_REUSE_REQUIRED ?
+    "required" : "allowed", why);
+  pr_event_generate(SECFTP_EVENT_PREFIX "policy-denied",
+    "SecureSessionReuse");
+
+  if (ssl != NULL) {
+    /* The thief, or the confused client, gets no data: an alert, then
+     * the connection closes.
+     */
+    ERR_clear_error();
+    (void) SSL_shutdown(ssl);
+    (void) secftp_bulk_flush(ssl, 1);
+    SSL_free(ssl);
+  }
+
+  /* Closed both ways now: ProFTPD's lingering close would otherwise wait
+   * up to 10 s for a peer that may never close (a silent client, a thief)
+   * before the 522 goes out.
+   */
+  (void) shutdown(fd, SHUT_RDWR);
+
+  session.d->xerrno = errno = EPERM;
+  return -1;
+}
+
 int secftp_data_postopen(pr_netio_stream_t *nstrm) {
-  const char *problem = NULL;
+  const char *problem = NULL, *why = NULL;
   SSL *ssl;
 
   if (nstrm->strm_type != PR_NETIO_STRM_DATA ||
@@ -27,20 +78,28 @@ int secftp_data_postopen(pr_netio_stream_t *nstrm) {
     return 0;
   }
 
+  /* ProFTPD corks data sockets; a corked handshake flight would sit in
+   * the kernel for 200 ms before going out.
+   */
+  (void) pr_inet_set_proto_cork(PR_NETIO_FD(nstrm), FALSE);
+
   ssl = secftp_tls_accept(secftp_sess.ctx, PR_NETIO_FD(nstrm),
     secftp_sess.settings.handshake_timeout, &problem);
   if (ssl == NULL) {
-    secftp_log("data connection from %s refused: %s",
-      pr_netaddr_get_ipstr(session.d->remote_addr), problem);
-    session.d->xerrno = errno = EPERM;
-    return -1;
+    return refuse_connection(PR_NETIO_FD(nstrm), NULL,
+      pstrcat(session.pool, "data TLS handshake failed: ", problem, NULL));
+  }
+
+  if (secftp_reuse_check(ssl, &why) < 0) {
+    return refuse_connection(PR_NETIO_FD(nstrm), ssl, why);
   }
 
   (void) secftp_netio_attach(session.d->instrm, ssl);
   (void) secftp_netio_attach(session.d->outstrm, ssl);
-  pr_trace_msg(SECFTP_TRACE_DATA, 9, "data connection protected: %s, %s%s",
+  pr_trace_msg(SECFTP_TRACE_DATA, 9, "data connection protected: %s, %s%s%s",
     SSL_get_version(ssl), SSL_get_cipher_name(ssl),
-    SSL_session_reused(ssl) ? ", resumed" : "");
+    SSL_session_reused(ssl) ? ", resumed" : "",
+    BIO_get_ktls_send(SSL_get_wbio(ssl)) ? ", kernel TLS" : "");
   pr_event_generate(SECFTP_EVENT_PREFIX "data-handshake", ssl);
   return 0;
 }
@@ -61,6 +120,7 @@ static void detach_data_streams(SSL *ssl) {
 }
 
 void secftp_data_finish(pr_netio_stream_t *nstrm) {
+  long timeout = secftp_sess.settings.handshake_timeout;
   SSL *ssl;
 
   if (nstrm->strm_type != PR_NETIO_STRM_DATA) {
@@ -73,5 +133,251 @@ void secftp_data_finish(pr_netio_stream_t *nstrm) {
   }
 
   detach_data_streams(ssl);
-  secftp_tls_close(ssl, FALSE, 0);
+
+  if ((nstrm->strm_flags & PR_NETIO_SESS_ABORT) ||
+      (session.sf_flags & SF_ABORT)) {
+    /* An aborted download: the client no longer reads, so what is still
+     * batched would only stall the close.
+     */
+    secftp_bulk_discard(ssl);
+
+  } else {
+    /* close_notify after the last records, in the same write(2), before
+     * the FIN: a client tells a complete transfer from a cut one by it.
+     */
+    ERR_clear_error();
+    (void) SSL_shutdown(ssl);
+    (void) secftp_bulk_flush(ssl, timeout);
+  }
+
+  ERR_clear_error();
+  SSL_free(ssl);
+}
+
+/* An upload that ended with an error: when the peer simply closed the TCP
+ * connection between two records, the data is whole as far as anyone can
+ * tell, and only the missing close_notify is logged; a connection cut
+ * inside a record lost bytes and fails the transfer.
+ */
+static int read_failed(SSL *ssl, int xerrno) {
+  if (secftp_bulk_saw_eof(ssl)) {
+    if (secftp_bulk_eof_on_record_boundary(ssl)) {
+      secftp_log("data connection from %s ended without close_notify, on a "
+        "record boundary (%" PR_LU " bytes received): accepted", peer(),
+        (pr_off_t) session.xfer.total_bytes);
+      return 0;
+    }
+
+    secftp_log("data connection from %s cut inside a TLS record after %"
+      PR_LU " bytes: transfer failed", peer(),
+      (pr_off_t) session.xfer.total_bytes);
+    errno = EPIPE;
+    return -1;
+  }
+
+  errno = xerrno;
+  return -1;
+}
+
+int secftp_data_read(pr_netio_stream_t *nstrm, char *buf, size_t len) {
+  SSL *ssl = secftp_netio_get_ssl(nstrm);
+  size_t total;
+  int res;
+
+  res = secftp_tls_read(ssl, buf, len);
+  if (res < 0) {
+    return read_failed(ssl, errno);
+  }
+
+  /* Fill the caller's buffer from what has already arrived, without
+   * waiting for more: one call per batch instead of one per record.
+   */
+  total = (size_t) res;
+  secftp_bulk_set_nonblocking_reads(ssl, TRUE);
+  while (res > 0 &&
+         total < len &&
+         SSL_has_pending(ssl)) {
+    size_t n = 0;
+
+    ERR_clear_error();
+    if (SSL_read_ex(ssl, buf + total, len - total, &n) != 1) {
+      /* Nothing more for now; an error or close_notify shows up again on
+       * the next call.
+       */
+      break;
+    }
+
+    total += n;
+  }
+  secftp_bulk_set_nonblocking_reads(ssl, FALSE);
+
+  return (int) total;
+}
+
+/* The data commands, and where each names its target. */
+static int is_data_cmd(cmd_rec *cmd) {
+  static const int ids[] = { PR_CMD_RETR_ID, PR_CMD_STOR_ID, PR_CMD_STOU_ID,
+    PR_CMD_APPE_ID, PR_CMD_LIST_ID, PR_CMD_NLST_ID, PR_CMD_MLSD_ID };
+  size_t i;
+
+  for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+    if (pr_cmd_cmp(cmd, ids[i]) == 0) {
+      return TRUE;
+    }
+  }
+
+  return FALSE;
+}
+
+static int is_listing(cmd_rec *cmd) {
+  return pr_cmd_cmp(cmd, PR_CMD_LIST_ID) == 0 ||
+    pr_cmd_cmp(cmd, PR_CMD_NLST_ID) == 0 ||
+    pr_cmd_cmp(cmd, PR_CMD_MLSD_ID) == 0;
+}
+
+/* The path a data command works on, relative to the session's root: the
+ * argument, without LIST/NLST options; the working directory for STOU and
+ * argument-less listings.
+ */
+static const char *target_path(cmd_rec *cmd) {
+  const char *arg = cmd->arg;
+
+  if (pr_cmd_cmp(cmd, PR_CMD_STOU_ID) == 0 ||
+      arg == NULL) {
+    arg = "";
+  }
+
+  if (is_listing(cmd)) {
+    while (*arg == '-') {
+      arg += strcspn(arg, " ");
+      arg += strspn(arg, " ");
+    }
+  }
+
+  return *arg != '\0' ? arg : pr_fs_getvwd();
+}
+
+/* SecureDataConn as configured for the target's directory: <Directory>,
+ * .ftpaccess, mod_ifsession blocks, or the server's value.
+ */
+static int dataconn_policy(cmd_rec *cmd) {
+  const char *path;
+  char *best, *full;
+  config_rec *dir, *c;
+  xaset_t *conf;
+  struct stat st;
+
+  path = target_path(cmd);
+  best = dir_best_path(cmd->tmp_pool, path);
+  if (best == NULL) {
+    best = pstrdup(cmd->tmp_pool, pr_fs_getcwd());
+  }
+
+  if (pr_fsio_stat(best, &st) < 0) {
+    memset(&st, 0, sizeof(st));
+  }
+
+  build_dyn_config(cmd->tmp_pool, best, &st, TRUE);
+
+  full = session.chroot_path != NULL ?
+    pdircat(cmd->tmp_pool, session.chroot_path, best, NULL) : best;
+  dir = dir_match_path(cmd->tmp_pool, full);
+
+  conf = dir != NULL ? dir->subset :
+    session.anon_config != NULL ? session.anon_config->subset :
+    main_server->conf;
+
+  c = find_config(conf, CONF_PARAM, "SecureDataConn", FALSE);
+  return c != NULL ? *((int *) c->argv[0]) : secftp_sess.settings.dataconn;
+}
+
+/* The 521 of RFC 4217 section 10.2, before anything else happens. */
+static modret_t *refuse_prot(cmd_rec *cmd, int policy) {
+  const char *what = policy == SECFTP_DATACONN_NEVER ?
+    "must be clear (SecureDataConn never): use PROT C" :
+    "must be private (SecureDataConn private): use PROT P";
+
+  secftp_log("%s refused for %s: data connections here %s", (char *)
+    cmd->argv[0], pr_netaddr_get_ipstr(session.c->remote_addr), what);
+  pr_event_generate(SECFTP_EVENT_PREFIX "policy-denied", "SecureDataConn");
+  pr_response_add_err(SECFTP_R_521, _("Data connections here %s"), what);
+  pr_cmd_set_errno(cmd, EPERM);
+  errno = EPERM;
+  return PR_ERROR(cmd);
+}
+
+/* ProFTPD sizes its transfer buffer from the TCP buffer sizes (16 KiB by
+ * default, one TLS record).  Unless the admin set them (SocketOptions),
+ * protected transfers move 256 KiB per call; the sockets are untouched.
+ */
+static void use_large_xfer_buffer(void) {
+  if (!main_server->tcp_sndbuf_override &&
+      main_server->tcp_sndbuf_len < DATA_XFER_BUFSZ) {
+    main_server->tcp_sndbuf_len = DATA_XFER_BUFSZ;
+  }
+
+  if (!main_server->tcp_rcvbuf_override &&
+      main_server->tcp_rcvbuf_len < DATA_XFER_BUFSZ) {
+    main_server->tcp_rcvbuf_len = DATA_XFER_BUFSZ;
+  }
+}
+
+/* TRUE once the user has logged in: before that, the data commands get
+ * the core's 530, not a policy reply.
+ */
+static int logged_in(cmd_rec *cmd) {
+  const unsigned char *authenticated;
+
+  authenticated = get_param_ptr(cmd->server->conf, "authenticated", FALSE);
+  return authenticated != NULL && *authenticated == TRUE;
+}
+
+modret_t *secftp_data_pre_cmd(cmd_rec *cmd) {
+  int policy;
+
+  if (!secftp_session_enabled() ||
+      !is_data_cmd(cmd) ||
+      !logged_in(cmd)) {
+    return PR_DECLINED(cmd);
+  }
+
+  refusal = NULL;
+
+  policy = dataconn_policy(cmd);
+  if ((policy == SECFTP_DATACONN_NEVER && secftp_sess.prot == 'P') ||
+      (policy == SECFTP_DATACONN_PRIVATE && secftp_sess.prot != 'P')) {
+    return refuse_prot(cmd, policy);
+  }
+
+  if (secftp_sess.prot == 'P') {
+    /* Second guard for sendfile(2), which would bypass TLS: tell mod_xfer
+     * again, right before the transfer, that the data is protected.
+     */
+    secftp_session_announce_prot();
+    secftp_reuse_refresh_tickets();
+
+    /* Listings are small; ProFTPD keeps a transfer buffer in its pools
+     * for the rest of the session, so only file transfers get a big one.
+     */
+    if (!is_listing(cmd)) {
+      use_large_xfer_buffer();
+    }
+  }
+
+  return PR_DECLINED(cmd);
+}
+
+modret_t *secftp_data_post_err(cmd_rec *cmd) {
+  if (refusal == NULL) {
+    return PR_DECLINED(cmd);
+  }
+
+  /* ProFTPD answers any failed data connection with 425; RFC 4217 wants
+   * 522 for a refused TLS negotiation, so that reply replaces it.
+   */
+  pr_response_clear(&resp_err_list);
+  pr_response_add_err(R_522, _("Data connection refused "
+    "(SecureSessionReuse): %s"), refusal);
+  refusal = NULL;
+  return PR_DECLINED(cmd);
 }

@@ -101,12 +101,10 @@ static int netio_postopen_cb(pr_netio_stream_t *nstrm) {
   return secftp_data_postopen(nstrm);
 }
 
-/* Bytes already decrypted and waiting inside OpenSSL leave the socket
- * quiet; report the stream readable at once so no command is left stuck
- * behind a select().  "Readable" is 1, as select() would say: the core's
- * pr_netio_poll() takes 0 for a timeout and polls again, which spun the
- * session at full CPU for ever once a client sent a TLS record larger
- * than ProFTPD's read (found by t/fuzz/wire.py).
+/* Bytes already read (or decrypted) and waiting inside OpenSSL leave the
+ * socket quiet, and so does a close_notify already read; report the stream
+ * readable at once so no command, data or end of data is left stuck
+ * behind a select().
  */
 static int netio_poll_cb(pr_netio_stream_t *nstrm) {
   fd_set rfds, wfds;
@@ -116,7 +114,17 @@ static int netio_poll_cb(pr_netio_stream_t *nstrm) {
   ssl = secftp_netio_get_ssl(nstrm);
   if (ssl != NULL &&
       nstrm->strm_mode == PR_NETIO_IO_RD &&
-      SSL_pending(ssl) > 0) {
+      (SSL_has_pending(ssl) ||
+       (SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN))) {
+    return 1;
+  }
+
+  /* Protected data is written into a batch that the TLS layer flushes
+   * itself (waiting as needed): no select() per record.
+   */
+  if (ssl != NULL &&
+      nstrm->strm_type == PR_NETIO_STRM_DATA &&
+      nstrm->strm_mode == PR_NETIO_IO_WR) {
     return 1;
   }
 
@@ -140,7 +148,8 @@ static int netio_read_cb(pr_netio_stream_t *nstrm, char *buf, size_t len) {
   SSL *ssl = secftp_netio_get_ssl(nstrm);
 
   if (ssl != NULL) {
-    return secftp_tls_read(ssl, buf, len);
+    return nstrm->strm_type == PR_NETIO_STRM_DATA ?
+      secftp_data_read(nstrm, buf, len) : secftp_tls_read(ssl, buf, len);
   }
 
   return read(nstrm->strm_fd, buf, len);

@@ -33,6 +33,17 @@ void secftp_session_set_fact(const char *name, const char *value) {
   }
 }
 
+void secftp_session_clear_fact(const char *name) {
+  if (name == NULL) {
+    return;
+  }
+
+  (void) pr_table_remove(session.notes, name, NULL);
+  if (secftp_sess.settings.opts & SECFTP_OPT_STD_ENV_VARS) {
+    (void) pr_env_unset(session.pool, name);
+  }
+}
+
 void secftp_session_set_prot(char prot) {
   char value[2];
 

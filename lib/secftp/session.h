@@ -9,7 +9,9 @@
 #include "mod_secftp.h"
 #include "secftp/conf.h"
 
-/* State bits of secftp_sess.state. */
+/* State bits of secftp_sess.state (the same values as SECFTP_PST_* of the
+ * pure policy unit, policy.h, so the state is handed over as it is).
+ */
 #define SECFTP_STATE_CTRL_TLS	0x0001	/* control connection protected */
 #define SECFTP_STATE_PBSZ	0x0002	/* PBSZ accepted */
 #define SECFTP_STATE_CCC	0x0004	/* control protection cleared by CCC */
@@ -27,6 +29,15 @@ struct secftp_session {
 
   /* Data protection level: 'C' (clear) or 'P' (private). */
   char prot;
+
+  /* Logged out at the protocol level by REIN or AUTH after login
+   * (rfc4217): only the account below may log in again, with USER (then
+   * user_ok is set) and a PASS the auth chain verifies.
+   */
+  int logged_out;
+  int user_ok;
+  const char *account;		/* the USER name of the first login */
+  const char *auth_user;	/* the account name the auth chain knows */
 };
 
 extern struct secftp_session secftp_sess;
@@ -54,5 +65,8 @@ void secftp_session_publish_tls(SSL *ssl);
  * variable of the same name.
  */
 void secftp_session_set_fact(const char *name, const char *value);
+
+/* Removes a fact set by secftp_session_set_fact(), if any. */
+void secftp_session_clear_fact(const char *name);
 
 #endif /* SECFTP_SESSION_H */

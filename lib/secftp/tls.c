@@ -3,23 +3,18 @@
  */
 
 #include "secftp/tls.h"
+#include "secftp/keys.h"
+#include "secftp/alpn.h"
+#include "secftp/fleet.h"
 #include "secftp/log.h"
+#include "secftp/reuse.h"
+#include "secftp/sni.h"
+#include "secftp/verify.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <poll.h>
-
-/* TLS 1.2 fallback lists until CipherSuite is configured: ECDHE and AEAD
- * only.  AES-128-GCM leads: as safe as AES-256 here, and faster.
- */
-#define SECFTP_DEFAULT_TLS12_CIPHERS \
-  "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
-  "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
-  "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
-#define SECFTP_DEFAULT_TLS13_CIPHERS \
-  "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
-  "TLS_CHACHA20_POLY1305_SHA256"
 
 /* Ties the data connections' sessions to this module's contexts. */
 static const unsigned char session_id_context[] = "mod_secftp";
@@ -77,8 +72,7 @@ static EVP_PKEY *read_private_key(const char *path) {
   return key;
 }
 
-/* Says what is wrong with the dates of cert, or NULL. */
-static const char *cert_validity_problem(pool *p, const char *path,
+const char *secftp_tls_cert_validity_problem(pool *p, const char *path,
     X509 *cert) {
   if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0) {
     return pstrcat(p, "certificate '", path, "' has expired", NULL);
@@ -107,6 +101,15 @@ const char *secftp_tls_check_cert_files(pool *p, const char *cert_path,
     return problem;
   }
 
+  /* An encrypted key is checked at startup, once its passphrase (which a
+   * later SecurePassPhraseProvider line may configure) is known.
+   */
+  if (secftp_keys_pem_is_encrypted(key_path)) {
+    problem = secftp_tls_cert_validity_problem(p, cert_path, cert);
+    X509_free(cert);
+    return problem;
+  }
+
   key = read_private_key(key_path);
   if (key == NULL) {
     problem = pstrcat(p, "no usable PEM private key in '", key_path,
@@ -118,7 +121,7 @@ const char *secftp_tls_check_cert_files(pool *p, const char *cert_path,
       "' does not match certificate '", cert_path, "'", NULL);
 
   } else {
-    problem = cert_validity_problem(p, cert_path, cert);
+    problem = secftp_tls_cert_validity_problem(p, cert_path, cert);
   }
 
   EVP_PKEY_free(key);
@@ -164,20 +167,35 @@ static void set_protocol_range(SSL_CTX *ctx, unsigned int protocols) {
 static int load_certificates(SSL_CTX *ctx, server_rec *s,
     const struct secftp_settings *st) {
   const struct secftp_cert_files *files = st->certs->elts;
+  const char *problem = NULL;
   unsigned int i;
 
   for (i = 0; i < st->certs->nelts; i++) {
-    if (SSL_CTX_use_certificate_chain_file(ctx, files[i].cert_path) != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx, files[i].key_path,
-          SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(ctx) != 1) {
+    EVP_PKEY *key;
+    int ok;
+
+    key = secftp_keys_read_pem(s->pool, files[i].key_path,
+      st->passphrase_provider, &problem);
+    ok = key != NULL &&
+      SSL_CTX_use_certificate_chain_file(ctx, files[i].cert_path) == 1 &&
+      SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
+      SSL_CTX_check_private_key(ctx) == 1;
+    EVP_PKEY_free(key);
+    if (!ok) {
       pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": SecureCertificate: "
         "unable to load '%s' / '%s' for server '%s': %s",
         files[i].cert_path, files[i].key_path, s->ServerName,
-        openssl_reason(s->pool, "unknown error"));
+        problem != NULL ? problem : openssl_reason(s->pool,
+          "unknown error"));
       ERR_clear_error();
       return -1;
     }
+  }
+
+  if (secftp_keys_use_keyrings(s->pool, ctx, st, &problem) < 0) {
+    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": SecureKeyring: %s for "
+      "server '%s'", problem, s->ServerName);
+    return -1;
   }
 
   return 0;
@@ -186,9 +204,16 @@ static int load_certificates(SSL_CTX *ctx, server_rec *s,
 static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
   SSL_CTX *ctx;
 
-  if (st->certs->nelts == 0) {
+  if (st->certs->nelts == 0 &&
+      st->keyrings->nelts == 0) {
     pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": SecureEngine on for server "
-      "'%s' needs a SecureCertificate", s->ServerName);
+      "'%s' needs a SecureCertificate or SecureKeyring", s->ServerName);
+    return NULL;
+  }
+
+  if (st->cipher_problem != NULL) {
+    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': %s",
+      s->ServerName, st->cipher_problem);
     return NULL;
   }
 
@@ -207,14 +232,30 @@ static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
     SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
   set_protocol_range(ctx, st->protocols);
 
-  if (SSL_CTX_set_cipher_list(ctx, SECFTP_DEFAULT_TLS12_CIPHERS) != 1 ||
-      SSL_CTX_set_ciphersuites(ctx, SECFTP_DEFAULT_TLS13_CIPHERS) != 1 ||
+  /* SecureALPN strict: the ALPACA defence (see alpn.h). */
+  if (st->alpn == SECFTP_ALPN_STRICT) {
+    (void) secftp_alpn_require_ftp(ctx);
+  }
+
+  /* An empty list (no suite of that version named) is left to OpenSSL's
+   * default only when that version is off: the protocol check at load
+   * time refused the other case.
+   */
+  if ((*st->tls12_ciphers != '\0' &&
+       SSL_CTX_set_cipher_list(ctx, st->tls12_ciphers) != 1) ||
+      SSL_CTX_set_ciphersuites(ctx, st->tls13_ciphers) != 1 ||
+      SSL_CTX_set1_groups_list(ctx, st->groups) != 1 ||
       SSL_CTX_set_session_id_context(ctx, session_id_context,
         sizeof(session_id_context) - 1) != 1 ||
-      load_certificates(ctx, s, st) < 0) {
+      secftp_reuse_setup_ctx(ctx) < 0 ||
+      load_certificates(ctx, s, st) < 0 ||
+      secftp_verify_setup(ctx, s, st) < 0 ||
+      secftp_fleet_setup_ctx(ctx, s, st) < 0) {
     SSL_CTX_free(ctx);
     return NULL;
   }
+
+  secftp_sni_setup_ctx(ctx);
 
   return ctx;
 }
@@ -383,12 +424,15 @@ SSL *secftp_tls_accept(SSL_CTX *ctx, int fd, long timeout,
 
   ssl = SSL_new(ctx);
   if (ssl == NULL ||
-      SSL_set_fd(ssl, fd) != 1) {
+      SSL_set_fd(ssl, fd) != 1 ||
+      secftp_sni_prepare(ssl) < 0) {
     secftp_log_openssl_errors("unable to start a TLS connection");
     SSL_free(ssl);
     *problem = "out of resources";
     return NULL;
   }
+
+  secftp_reuse_prepare(ssl, fd);
 
   /* Non-blocking for the handshake only, so that SecureHandshakeTimeout
    * bounds it; later I/O keeps ProFTPD's blocking semantics.

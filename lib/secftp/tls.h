@@ -21,6 +21,10 @@
 const char *secftp_tls_check_cert_files(pool *p, const char *cert_path,
   const char *key_path);
 
+/* Says what is wrong with the dates of cert (read from path), or NULL. */
+const char *secftp_tls_cert_validity_problem(pool *p, const char *path,
+  X509 *cert);
+
 /* Builds the contexts of every server in server_list whose SecureEngine is
  * on.  Returns 0, or -1 after logging every problem with the directive and
  * the server it concerns.

@@ -18,6 +18,14 @@ struct testsuite {
 static const struct testsuite suites[] = {
   { "values", tests_get_values_suite },
   { "ciphers", tests_get_ciphers_suite },
+  { "ocsp", tests_get_ocsp_suite },
+  { "sniname", tests_get_sniname_suite },
+  { "dn", tests_get_dn_suite },
+  { "certmap", tests_get_certmap_suite },
+  { "policy", tests_get_policy_suite },
+  { "alpn", tests_get_alpn_suite },
+  { "record", tests_get_record_suite },
+  { "ticketkeys", tests_get_ticketkeys_suite },
   { NULL, NULL }
 };
 

@@ -12,5 +12,13 @@
 
 Suite *tests_get_values_suite(void);
 Suite *tests_get_ciphers_suite(void);
+Suite *tests_get_ocsp_suite(void);
+Suite *tests_get_sniname_suite(void);
+Suite *tests_get_dn_suite(void);
+Suite *tests_get_certmap_suite(void);
+Suite *tests_get_policy_suite(void);
+Suite *tests_get_alpn_suite(void);
+Suite *tests_get_record_suite(void);
+Suite *tests_get_ticketkeys_suite(void);
 
 #endif /* SECFTP_TESTS_H */

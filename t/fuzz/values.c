@@ -8,7 +8,7 @@
  *
  * fuzz-sources: lib/secftp/values.c
  *
- * Run with t/fuzz/run.sh values (or make fuzz), corpus in
+ * Run with t/fuzz/run.sh values (or make fuzz-run), corpus in
  * t/fuzz/corpus/values/.
  */
 

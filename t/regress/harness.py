@@ -380,12 +380,22 @@ class ReusingFTP_TLS(ftplib.FTP_TLS):
     """FTP_TLS whose data connections resume the control session, as
     RFC 4217 section 10 expects (Python's stock class does not)."""
 
+    _ctrl_session = None
+
+    def ccc(self):
+        # After CCC the control socket has no session: keep it, as a
+        # client must to resume it on later data connections.
+        self._ctrl_session = self.sock.session
+        return super().ccc()
+
     def ntransfercmd(self, cmd, rest=None):
         conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
         if self._prot_p:
+            session = getattr(self.sock, "session", None) or \
+                self._ctrl_session
             conn = self.context.wrap_socket(conn,
                                             server_hostname=self.host,
-                                            session=self.sock.session)
+                                            session=session)
         return conn, size
 
 

@@ -1,0 +1,230 @@
+/*
+ * auth: certificate-based login decisions.
+ */
+
+#include "secftp/auth.h"
+#include "secftp/certuser.h"
+#include "secftp/log.h"
+#include "secftp/session.h"
+
+/* mod_auth's note holding the name of the last USER command. */
+#define ORIG_USER_NOTE		"mod_auth.orig-user"
+
+/* What the current USER command was granted.  Kept in a fixed buffer: a
+ * client can send any number of USER commands.
+ */
+static struct {
+  char user[PR_TUNABLE_LOGIN_MAX + 1];	/* empty: no binding */
+  int password_waived;		/* requires_pass said no for user */
+} binding;
+
+/* Set once PASS has succeeded: a later failing PASS ("already logged
+ * in") is no failed certificate login.
+ */
+static int logged_in = FALSE;
+
+static void reset_binding(void) {
+  memset(&binding, 0, sizeof(binding));
+}
+
+void secftp_auth_sess_init(void) {
+  reset_binding();
+  logged_in = FALSE;
+}
+
+/* Refuses USER or PASS with 530, naming the policy, and forgets the user
+ * name so that a PASS cannot complete a login that USER did not start.
+ * The log names the user, never PASS's argument.
+ */
+static modret_t *refuse_login(cmd_rec *cmd, const char *user,
+    const char *policy, const char *why) {
+  secftp_log("%s %s refused (%s): %s", (char *) cmd->argv[0], user, policy,
+    why);
+  (void) pr_table_remove(session.notes, ORIG_USER_NOTE, NULL);
+  pr_event_generate(SECFTP_EVENT_PREFIX "policy-denied", policy);
+
+  pr_response_add_err(R_530, _("Login refused: %s (%s)"), why, policy);
+  pr_cmd_set_errno(cmd, EACCES);
+  errno = EACCES;
+  return PR_ERROR(cmd);
+}
+
+/* TRUE when name, or one of its groups, is listed in SecurePortAccess. */
+static int port_access_allows(pool *p, const char *name) {
+  const array_header *list = secftp_sess.settings.port_access;
+  array_header *gids = NULL, *groups = NULL;
+  char **entries = list->elts;
+  unsigned int i, j;
+
+  for (i = 0; i < list->nelts; i++) {
+    if (entries[i][0] != '@' &&
+        strcmp(entries[i], name) == 0) {
+      return TRUE;
+    }
+  }
+
+  if (pr_auth_getgroups(p, name, &gids, &groups) < 0 ||
+      groups == NULL) {
+    return FALSE;
+  }
+
+  for (i = 0; i < list->nelts; i++) {
+    for (j = 0; entries[i][0] == '@' && j < groups->nelts; j++) {
+      if (strcmp(entries[i] + 1, ((char **) groups->elts)[j]) == 0) {
+        return TRUE;
+      }
+    }
+  }
+
+  return FALSE;
+}
+
+/* usage: USER name (PRE_CMD) */
+modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
+  const struct secftp_settings *st = &secftp_sess.settings;
+  const char *name = cmd->arg, *mapped;
+
+  reset_binding();
+  if (!secftp_session_enabled() ||
+      name == NULL ||
+      strlen(name) > PR_TUNABLE_LOGIN_MAX) {
+    return PR_DECLINED(cmd);
+  }
+
+  mapped = secftp_certuser_mapped();
+
+  if ((st->login == SECFTP_LOGIN_REQUIRED ||
+       st->login == SECFTP_LOGIN_VERIFY_USER) &&
+      !secftp_certuser_has_cert()) {
+    return refuse_login(cmd, name, st->login == SECFTP_LOGIN_REQUIRED ?
+      "SecureLogin required" : "SecureLogin verify_user",
+      "a verified client certificate is required; use AUTH TLS with one");
+  }
+
+  if (st->login == SECFTP_LOGIN_VERIFY_USER &&
+      (mapped == NULL || strcmp(mapped, name) != 0)) {
+    return refuse_login(cmd, name, "SecureLogin verify_user",
+      mapped == NULL ?
+      "the client certificate maps to no user" :
+      pstrcat(cmd->tmp_pool, "the client certificate maps to another user "
+        "than ", name, NULL));
+  }
+
+  if (st->port_access->nelts > 0 &&
+      !port_access_allows(cmd->tmp_pool, name)) {
+    return refuse_login(cmd, name, "SecurePortAccess", pstrcat(cmd->tmp_pool,
+      "user ", name, " may not log in on this port", NULL));
+  }
+
+  if (mapped != NULL &&
+      strcmp(mapped, name) == 0) {
+    sstrncpy(binding.user, name, sizeof(binding.user));
+    pr_trace_msg(SECFTP_TRACE_POLICY, 5, "USER %s: the client certificate "
+      "maps to this user", name);
+  }
+
+  return PR_DECLINED(cmd);
+}
+
+modret_t *secftp_auth_requires_pass(cmd_rec *cmd) {
+  const char *name = cmd->argv[0], *mapped;
+
+  if (!secftp_session_enabled() ||
+      secftp_sess.settings.password != SECFTP_PASSWORD_OPTIONAL) {
+    return PR_DECLINED(cmd);
+  }
+
+  /* Exactly the name of this USER command (not an alias of it), and the
+   * certificate of the control connection as it is now.
+   */
+  mapped = secftp_certuser_mapped();
+  if (name == NULL ||
+      binding.user[0] == '\0' ||
+      strcmp(name, binding.user) != 0 ||
+      mapped == NULL ||
+      strcmp(mapped, name) != 0) {
+    return PR_DECLINED(cmd);
+  }
+
+  binding.password_waived = TRUE;
+  session.auth_mech = "mod_secftp.c";
+  secftp_log("USER %s: no password needed: the verified client certificate "
+    "maps to this user (SecurePassword optional)", name);
+  return PR_HANDLED(cmd);
+}
+
+/* usage: PASS password (PRE_CMD) */
+modret_t *secftp_auth_pre_pass(cmd_rec *cmd) {
+  const char *user;
+
+  if (!secftp_session_enabled() ||
+      secftp_sess.settings.login != SECFTP_LOGIN_VERIFY_USER) {
+    return PR_DECLINED(cmd);
+  }
+
+  /* Whatever path set mod_auth's user name, PASS completes a login only
+   * for the user this USER bound to the certificate.
+   */
+  user = pr_table_get(session.notes, ORIG_USER_NOTE, NULL);
+  if (user != NULL &&
+      strcmp(user, binding.user) != 0) {
+    return refuse_login(cmd, user, "SecureLogin verify_user", pstrcat(
+      cmd->tmp_pool, "the client certificate does not vouch for ", user,
+      NULL));
+  }
+
+  return PR_DECLINED(cmd);
+}
+
+/* usage: PASS password (POST_CMD) */
+modret_t *secftp_auth_post_pass(cmd_rec *cmd) {
+  const char *method = "password";
+
+  if (!secftp_session_enabled()) {
+    return PR_DECLINED(cmd);
+  }
+
+  logged_in = TRUE;
+  if (binding.password_waived) {
+    method = "certificate";
+
+  } else if (binding.user[0] != '\0') {
+    method = "certificate+password";
+  }
+
+  secftp_session_set_fact("SECFTP_AUTH_METHOD", method);
+  secftp_log("user %s logged in (%s)", session.user != NULL ?
+    session.user : binding.user, method);
+  return PR_DECLINED(cmd);
+}
+
+/* mod_auth remembers, for the rest of the session, that USER was
+ * "authenticated without password", and keeps its "authenticated" record.
+ * Once the login that followed has failed (a <Limit LOGIN>, an unknown
+ * account...), no later USER/PASS may inherit that: the only safe end is
+ * to close the connection.
+ */
+modret_t *secftp_auth_post_pass_err(cmd_rec *cmd) {
+  if (!binding.password_waived ||
+      logged_in) {
+    return PR_DECLINED(cmd);
+  }
+
+  secftp_log("USER %s: certificate login failed after the password was "
+    "waived; closing the connection", binding.user);
+  reset_binding();
+  pr_response_send(R_530, _("Login incorrect; reconnect to try again"));
+  pr_session_disconnect(&secftp_module, PR_SESS_DISCONNECT_BY_APPLICATION,
+    "certificate login failed");
+  return PR_DECLINED(cmd);
+}
+
+modret_t *secftp_auth_reset(cmd_rec *cmd) {
+  if (binding.user[0] != '\0') {
+    pr_trace_msg(SECFTP_TRACE_POLICY, 5, "%s: certificate binding of USER "
+      "%s reset", (char *) cmd->argv[0], binding.user);
+  }
+
+  reset_binding();
+  return PR_DECLINED(cmd);
+}

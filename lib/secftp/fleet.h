@@ -1,0 +1,81 @@
+/*
+ * fleet: several ProFTPD nodes behind one load balancer that resume each
+ * other's TLS sessions.
+ *
+ * SecureSessionCache says where sessions and ticket keys live:
+ *   internal  ticket keys of this node (rotated every
+ *             SecureTicketKeyLifetime), shared by all its sessions;
+ *   redis     ticket keys and TLS 1.2 sessions shared by every node through
+ *             ProFTPD's own Redis connection (mod_redis, RedisServer),
+ *             sealed with keys derived from SecureTicketKeyFile;
+ *   off       ticket keys of the session process only: data connections
+ *             resume their control connection, nothing else resumes.
+ *
+ * The TLS contexts are built in the daemon, before sessions fork, so the
+ * callbacks (ticketcb, sesscache) run in session processes.  Each session
+ * process opens its own Redis connection, lazily, the first time it needs
+ * one; the daemon never talks to Redis.  What the node's processes share
+ * lives in anonymous shared pages mapped in the daemon: the state of a
+ * Redis outage (this unit: logged once per node, and sessions do not each
+ * wait for a dead server), the fleet ticket keys already read (ticketcb)
+ * and the last valid certificate map (fleetmap).
+ */
+
+#ifndef SECFTP_FLEET_H
+#define SECFTP_FLEET_H
+
+#include "mod_secftp.h"
+#include "secftp/conf.h"
+#include "secftp/record.h"
+
+enum secftp_session_cache {
+  SECFTP_SESSION_CACHE_INTERNAL = 0,
+  SECFTP_SESSION_CACHE_OFF,
+  SECFTP_SESSION_CACHE_REDIS
+};
+
+extern const struct secftp_token secftp_session_cache_tokens[];
+
+/* What SecureTicketKeyFile gives: only keys derived from it are kept. */
+struct secftp_fleet_secret {
+  const char *path;
+  unsigned char ticket_key[SECFTP_RECORD_KEY_LEN];
+  unsigned char session_key[SECFTP_RECORD_KEY_LEN];
+};
+
+/* Directive handlers. */
+modret_t *secftp_set_session_cache(cmd_rec *cmd);
+modret_t *secftp_set_ticket_key_file(cmd_rec *cmd);
+modret_t *secftp_set_ticket_key_lifetime(cmd_rec *cmd);
+
+/* Installs the ticket key and session cache callbacks of st on ctx (in
+ * the daemon, at postparse).  Returns 0, or -1 after logging why the
+ * configuration of s cannot work.
+ */
+int secftp_fleet_setup_ctx(SSL_CTX *ctx, server_rec *s,
+  const struct secftp_settings *st);
+
+/* Redis, for the session process.  Keys are full Redis keys; values are
+ * record text.  Every failure to reach Redis is counted as an outage
+ * (logged once per outage, retried after a short pause).
+ *
+ * get: the value (allocated from p, NUL-terminated) and its length, or
+ *      NULL with errno ENOENT (no such key) or EIO (Redis unavailable).
+ * add: stores value under key for ttl seconds unless key exists.  Returns
+ *      0, or -1 with errno EEXIST or EIO.
+ * del: removes key; returns 0 or -1.
+ */
+char *secftp_fleet_redis_get(pool *p, const char *key, size_t *len);
+int secftp_fleet_redis_add(const char *key, const char *value, long ttl);
+int secftp_fleet_redis_del(const char *key);
+
+/* A lock in memory shared by the node's processes (0 when free; the
+ * holder's pid otherwise).  A holder that died (a session killed at the
+ * wrong moment) is noticed and its lock taken over; a lock still busy
+ * after about 50 ms is given up on.  lock returns 0 when taken, -1 when
+ * not (the caller then does without the shared data).
+ */
+int secftp_fleet_lock(volatile pid_t *lock);
+void secftp_fleet_unlock(volatile pid_t *lock);
+
+#endif /* SECFTP_FLEET_H */

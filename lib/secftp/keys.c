@@ -1,0 +1,510 @@
+/*
+ * keys: PKCS#12 keyrings, encrypted PEM keys and their passphrases.
+ */
+
+#include "secftp/keys.h"
+#include "secftp/log.h"
+#include "secftp/tls.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <poll.h>
+#include <sys/wait.h>
+
+/* One key that may need a passphrase, and what went wrong getting it. */
+struct pass_request {
+  pool *p;
+  const char *path;
+  const char *provider;
+  const char *problem;
+};
+
+/* The reason of the last OpenSSL error, or fallback. */
+static const char *openssl_reason(pool *p, const char *fallback) {
+  const char *reason = ERR_reason_error_string(ERR_peek_last_error());
+
+  return pstrdup(p, reason != NULL ? reason : fallback);
+}
+
+/* A provider is a program when it is an executable regular file. */
+static int is_program(const char *path) {
+  struct stat st;
+
+  return stat(path, &st) == 0 &&
+    S_ISREG(st.st_mode) &&
+    (st.st_mode & S_IXUSR);
+}
+
+/* Reads the first line of fd (without its line ending) into buf, waiting
+ * no later than deadline.  Returns its length, or -1 with errno set
+ * (ETIMEDOUT, ENAMETOOLONG for a line that does not fit).
+ */
+static int read_first_line(int fd, char *buf, size_t size, time_t deadline) {
+  size_t len = 0;
+
+  while (TRUE) {
+    struct pollfd pfd;
+    ssize_t n;
+    char *nl;
+    time_t now = time(NULL);
+
+    if (now >= deadline) {
+      errno = ETIMEDOUT;
+      return -1;
+    }
+
+    pfd.fd = fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    if (poll(&pfd, 1, (int) (deadline - now) * 1000) < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return -1;
+    }
+
+    n = read(fd, buf + len, size - 1 - len);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) {
+        continue;
+      }
+      return -1;
+    }
+
+    len += (size_t) n;
+    buf[len] = '\0';
+    nl = strchr(buf, '\n');
+    if (nl != NULL) {
+      len = (size_t) (nl - buf);
+      break;
+    }
+
+    if (n == 0) {
+      break;
+    }
+
+    if (len == size - 1) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+  }
+
+  if (len > 0 &&
+      buf[len - 1] == '\r') {
+    len--;
+  }
+
+  /* Nothing after the first line stays in memory. */
+  OPENSSL_cleanse(buf + len, size - len);
+  return (int) len;
+}
+
+/* Waits for the provider pid; 0 when it exited with status 0. */
+static int provider_status(pid_t pid) {
+  int status = 0;
+
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      return -1;
+    }
+  }
+
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Runs program key_path, as root, and reads the first line it prints.
+ * SIGCHLD gets its default action meanwhile, so that no handler of the
+ * daemon reaps the program before its exit status is known.
+ */
+static int run_program(const char *program, const char *key_path, char *buf,
+    size_t size, const char **why) {
+  struct sigaction dfl, saved;
+  int fds[2], len, xerrno, failed;
+  pid_t pid;
+
+  if (pipe(fds) < 0) {
+    *why = strerror(errno);
+    return -1;
+  }
+
+  memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  (void) sigaction(SIGCHLD, &dfl, &saved);
+
+  pid = fork();
+  if (pid < 0) {
+    *why = strerror(errno);
+    (void) close(fds[0]);
+    (void) close(fds[1]);
+    (void) sigaction(SIGCHLD, &saved, NULL);
+    return -1;
+  }
+
+  if (pid == 0) {
+    char *argv[3];
+    int devnull;
+
+    /* The daemon may have closed its standard descriptors (a restart),
+     * so the pipe can occupy any of them: move it first.
+     */
+    (void) close(fds[0]);
+    if (fds[1] != STDOUT_FILENO) {
+      (void) dup2(fds[1], STDOUT_FILENO);
+      (void) close(fds[1]);
+    }
+
+    devnull = open("/dev/null", O_RDONLY);
+    if (devnull > STDIN_FILENO) {
+      (void) dup2(devnull, STDIN_FILENO);
+      (void) close(devnull);
+    }
+
+    argv[0] = (char *) program;
+    argv[1] = (char *) key_path;
+    argv[2] = NULL;
+    execv(program, argv);
+    _exit(127);
+  }
+
+  (void) close(fds[1]);
+  len = read_first_line(fds[0], buf, size,
+    time(NULL) + SECFTP_PASSPHRASE_TIMEOUT);
+  xerrno = errno;
+  (void) close(fds[0]);
+
+  if (len < 0) {
+    (void) kill(pid, SIGKILL);
+  }
+
+  failed = provider_status(pid) < 0;
+  (void) sigaction(SIGCHLD, &saved, NULL);
+
+  if (len < 0) {
+    *why = xerrno == ETIMEDOUT ? "no answer within 10 seconds" :
+      strerror(xerrno);
+    return -1;
+  }
+
+  if (failed) {
+    /* Whatever it printed is not trusted. */
+    OPENSSL_cleanse(buf, size);
+    *why = "the program failed";
+    return -1;
+  }
+
+  return len;
+}
+
+static int read_file(const char *path, char *buf, size_t size,
+    const char **why) {
+  int fd, len;
+
+  fd = open(path, O_RDONLY|O_NOFOLLOW);
+  if (fd < 0) {
+    *why = strerror(errno);
+    return -1;
+  }
+
+  len = read_first_line(fd, buf, size, time(NULL) + SECFTP_PASSPHRASE_TIMEOUT);
+  if (len < 0) {
+    *why = strerror(errno);
+  }
+
+  (void) close(fd);
+  return len;
+}
+
+/* Fetches the passphrase for req->path into buf.  Returns its length, or
+ * -1 with req->problem set.
+ */
+static int get_passphrase(struct pass_request *req, char *buf, size_t size) {
+  const char *why = NULL;
+  int len;
+
+  if (req->provider == NULL) {
+    req->problem = pstrcat(req->p, "'", req->path, "' is encrypted, and no "
+      "SecurePassPhraseProvider is configured", NULL);
+    return -1;
+  }
+
+  len = is_program(req->provider) ?
+    run_program(req->provider, req->path, buf, size, &why) :
+    read_file(req->provider, buf, size, &why);
+  if (len == 0) {
+    why = "an empty passphrase";
+    len = -1;
+  }
+
+  if (len < 0) {
+    req->problem = pstrcat(req->p, "SecurePassPhraseProvider '",
+      req->provider, "' gave no passphrase for '", req->path, "': ", why,
+      NULL);
+  }
+
+  return len;
+}
+
+/* pem_password_cb: OpenSSL asks only for an encrypted key. */
+static int pem_passphrase_cb(char *buf, int size, int rwflag, void *data) {
+  struct pass_request *req = data;
+  char pass[SECFTP_PASSPHRASE_MAX + 1];
+  int len;
+
+  len = get_passphrase(req, pass, sizeof(pass));
+  if (len >= size) {
+    req->problem = pstrcat(req->p, "the passphrase for '", req->path,
+      "' is too long", NULL);
+    len = -1;
+  }
+
+  if (len > 0) {
+    memcpy(buf, pass, (size_t) len);
+  }
+
+  OPENSSL_cleanse(pass, sizeof(pass));
+  return len;
+}
+
+/* pem_password_cb that only notes it was asked. */
+static int probe_cb(char *buf, int size, int rwflag, void *data) {
+  *((int *) data) = TRUE;
+  return -1;
+}
+
+int secftp_keys_pem_is_encrypted(const char *path) {
+  EVP_PKEY *key;
+  BIO *bio;
+  int asked = FALSE;
+
+  bio = BIO_new_file(path, "r");
+  if (bio == NULL) {
+    ERR_clear_error();
+    return FALSE;
+  }
+
+  key = PEM_read_bio_PrivateKey(bio, NULL, probe_cb, &asked);
+  EVP_PKEY_free(key);
+  BIO_free(bio);
+  ERR_clear_error();
+  return asked;
+}
+
+EVP_PKEY *secftp_keys_read_pem(pool *p, const char *path,
+    const char *provider, const char **problem) {
+  struct pass_request req;
+  EVP_PKEY *key;
+  BIO *bio;
+
+  ERR_clear_error();
+  bio = BIO_new_file(path, "r");
+  if (bio == NULL) {
+    *problem = pstrcat(p, "unable to read private key '", path, "': ",
+      strerror(errno), NULL);
+    ERR_clear_error();
+    return NULL;
+  }
+
+  memset(&req, 0, sizeof(req));
+  req.p = p;
+  req.path = path;
+  req.provider = provider;
+  key = PEM_read_bio_PrivateKey(bio, NULL, pem_passphrase_cb, &req);
+  BIO_free(bio);
+
+  if (key == NULL) {
+    *problem = req.problem != NULL ? req.problem : pstrcat(p,
+      "unable to decrypt or parse private key '", path, "' (wrong "
+      "passphrase?): ", openssl_reason(p, "bad key"), NULL);
+  }
+
+  ERR_clear_error();
+  return key;
+}
+
+/* The passphrase of a keyring: none when its MAC verifies without one,
+ * else from the provider, and it must verify.  Returns the length (0 for
+ * none), or -1 with req->problem set.
+ */
+static int keyring_passphrase(struct pass_request *req, PKCS12 *p12,
+    char *buf, size_t size) {
+  int len;
+
+  if (!PKCS12_mac_present(p12) ||
+      PKCS12_verify_mac(p12, NULL, 0) == 1 ||
+      PKCS12_verify_mac(p12, "", 0) == 1) {
+    buf[0] = '\0';
+    return 0;
+  }
+
+  len = get_passphrase(req, buf, size);
+  if (len < 0) {
+    return -1;
+  }
+
+  if (PKCS12_verify_mac(p12, buf, len) != 1) {
+    OPENSSL_cleanse(buf, size);
+    req->problem = pstrcat(req->p, "wrong passphrase for keyring '",
+      req->path, "' (SecurePassPhraseProvider '", req->provider, "')", NULL);
+    return -1;
+  }
+
+  return len;
+}
+
+static PKCS12 *read_keyring(const char *path) {
+  PKCS12 *p12;
+  BIO *bio;
+
+  bio = BIO_new_file(path, "rb");
+  if (bio == NULL) {
+    return NULL;
+  }
+
+  p12 = d2i_PKCS12_bio(bio, NULL);
+  BIO_free(bio);
+  return p12;
+}
+
+static int use_keyring(pool *p, SSL_CTX *ctx, const char *path,
+    const char *provider, const char **problem) {
+  struct pass_request req;
+  char pass[SECFTP_PASSPHRASE_MAX + 1];
+  EVP_PKEY *key = NULL;
+  X509 *cert = NULL;
+  STACK_OF(X509) *chain = NULL;
+  PKCS12 *p12;
+  int res = -1;
+
+  ERR_clear_error();
+  p12 = read_keyring(path);
+  if (p12 == NULL) {
+    *problem = pstrcat(p, "'", path, "' is not a readable PKCS#12 file: ",
+      openssl_reason(p, strerror(errno)), NULL);
+    ERR_clear_error();
+    return -1;
+  }
+
+  memset(&req, 0, sizeof(req));
+  req.p = p;
+  req.path = path;
+  req.provider = provider;
+
+  if (keyring_passphrase(&req, p12, pass, sizeof(pass)) < 0) {
+    *problem = req.problem;
+
+  } else if (PKCS12_parse(p12, pass, &key, &cert, &chain) != 1 ||
+      key == NULL ||
+      cert == NULL) {
+    *problem = pstrcat(p, "keyring '", path, "' does not hold a private key "
+      "with its certificate: ", openssl_reason(p, "missing"), NULL);
+
+  } else if ((*problem = secftp_tls_cert_validity_problem(p, path,
+      cert)) != NULL) {
+    /* Expired or not yet valid: refused like a SecureCertificate. */
+
+  } else if (SSL_CTX_use_cert_and_key(ctx, cert, key, chain, 1) != 1) {
+    *problem = pstrcat(p, "keyring '", path, "': unusable key or "
+      "certificate: ", openssl_reason(p, "rejected"), NULL);
+
+  } else {
+    res = 0;
+  }
+
+  OPENSSL_cleanse(pass, sizeof(pass));
+  EVP_PKEY_free(key);
+  X509_free(cert);
+  sk_X509_pop_free(chain, X509_free);
+  PKCS12_free(p12);
+  ERR_clear_error();
+  return res;
+}
+
+int secftp_keys_use_keyrings(pool *p, SSL_CTX *ctx,
+    const struct secftp_settings *st, const char **problem) {
+  const char **paths = st->keyrings->elts;
+  unsigned int i;
+
+  for (i = 0; i < st->keyrings->nelts; i++) {
+    if (use_keyring(p, ctx, paths[i], st->passphrase_provider,
+        problem) < 0) {
+      return -1;
+    }
+
+    pr_trace_msg(SECFTP_TRACE_TLS, 9, "loaded keyring '%s'", paths[i]);
+  }
+
+  return 0;
+}
+
+/* usage: SecureKeyring file.p12 */
+modret_t *secftp_set_keyring(cmd_rec *cmd) {
+  PKCS12 *p12;
+
+  CHECK_ARGS(cmd, 1);
+  CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
+
+  if (pr_fs_valid_path(cmd->argv[1]) < 0) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
+      (char *) cmd->argv[1], "': must be an absolute path", NULL));
+  }
+
+  /* Its structure is checked now, as root; the passphrase, which may come
+   * from a later SecurePassPhraseProvider line, at startup.
+   */
+  ERR_clear_error();
+  PRIVS_ROOT
+  p12 = read_keyring(cmd->argv[1]);
+  PRIVS_RELINQUISH
+  if (p12 == NULL) {
+    const char *reason = openssl_reason(cmd->tmp_pool, strerror(errno));
+
+    ERR_clear_error();
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "'", (char *) cmd->argv[1],
+      "' is not a readable PKCS#12 file: ", reason, NULL));
+  }
+
+  PKCS12_free(p12);
+  (void) add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
+  return PR_HANDLED(cmd);
+}
+
+/* usage: SecurePassPhraseProvider program|file */
+modret_t *secftp_set_passphrase_provider(cmd_rec *cmd) {
+  const char *path;
+  struct stat st;
+  int res;
+
+  CHECK_ARGS(cmd, 1);
+  CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
+
+  path = cmd->argv[1];
+  PRIVS_ROOT
+  res = stat(path, &st);
+  PRIVS_RELINQUISH
+  if (pr_fs_valid_path(path) < 0 ||
+      res < 0 ||
+      !S_ISREG(st.st_mode)) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '", path, "': must "
+      "be the absolute path of a program or of a file", NULL));
+  }
+
+  /* Whoever can change the provider can read, or choose, the passphrase;
+   * and a program runs as root.
+   */
+  if (st.st_uid != 0 ||
+      (st.st_mode & (S_IWGRP|S_IWOTH))) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "'", path, "' must be owned by "
+      "root and writable by nobody else", NULL));
+  }
+
+  if (!is_program(path) &&
+      (st.st_mode & (S_IRWXG|S_IRWXO))) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "passphrase file '", path,
+      "' must be readable by root only (mode 0600 or 0400)", NULL));
+  }
+
+  (void) add_config_param_str(cmd->argv[0], 1, path);
+  return PR_HANDLED(cmd);
+}

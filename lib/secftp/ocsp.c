@@ -1,0 +1,291 @@
+/*
+ * ocsp: one OCSP query, bounded in time, and the checks on its answer.
+ */
+
+#include "secftp/ocsp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/http.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509v3.h>
+
+/* An OCSP answer is small; a bigger one is not worth reading. */
+#define OCSP_MAX_RESPONSE	(100 * 1024)
+
+/* Allowed clock skew for thisUpdate/nextUpdate, in seconds. */
+#define OCSP_CLOCK_SKEW		300
+
+/* One query's state, freed in one place. */
+struct query {
+  char *host, *port, *path;
+  OCSP_REQUEST *req;
+  OCSP_CERTID *id;		/* owned by req */
+  OCSP_CERTID *lookup_id;	/* our own copy, to find the answer */
+  BIO *req_bio, *rsp_bio;
+  OCSP_RESPONSE *rsp;
+  OCSP_BASICRESP *basic;
+  STACK_OF(X509) *untrusted;
+  STACK_OF(OPENSSL_STRING) *aia;
+};
+
+static void query_free(struct query *q) {
+  OPENSSL_free(q->host);
+  OPENSSL_free(q->port);
+  OPENSSL_free(q->path);
+  OCSP_REQUEST_free(q->req);
+  OCSP_CERTID_free(q->lookup_id);
+  BIO_free(q->req_bio);
+  BIO_free(q->rsp_bio);
+  OCSP_RESPONSE_free(q->rsp);
+  OCSP_BASICRESP_free(q->basic);
+  sk_X509_free(q->untrusted);
+  X509_email_free(q->aia);
+}
+
+static int result(int res, char *reason, size_t reason_len, const char *text) {
+  unsigned long err = ERR_peek_last_error();
+
+  if (err != 0 &&
+      ERR_reason_error_string(err) != NULL) {
+    snprintf(reason, reason_len, "%s (%s)", text,
+      ERR_reason_error_string(err));
+
+  } else {
+    snprintf(reason, reason_len, "%s", text);
+  }
+
+  ERR_clear_error();
+  return res;
+}
+
+int secftp_ocsp_check_url(const char *url) {
+  char *host = NULL, *port = NULL, *path = NULL;
+  int use_ssl = 0, ok;
+
+  if (url == NULL ||
+      *url == '\0') {
+    errno = EINVAL;
+    return -1;
+  }
+
+  ok = OSSL_HTTP_parse_url(url, &use_ssl, NULL, &host, &port, NULL, &path,
+    NULL, NULL) == 1 &&
+    strncmp(url, "http://", 7) == 0 &&
+    !use_ssl;
+  OPENSSL_free(host);
+  OPENSSL_free(port);
+  OPENSSL_free(path);
+  ERR_clear_error();
+
+  if (!ok) {
+    errno = EINVAL;
+    return -1;
+  }
+
+  return 0;
+}
+
+/* Sends the request of q to q->host and keeps the HTTP body in q->rsp_bio.
+ * No proxy from the environment: the responder is what was configured.
+ */
+static int transfer(struct query *q, long timeout) {
+  q->req_bio = ASN1_item_i2d_mem_bio(ASN1_ITEM_rptr(OCSP_REQUEST),
+    (const ASN1_VALUE *) q->req);
+  if (q->req_bio == NULL) {
+    return -1;
+  }
+
+  q->rsp_bio = OSSL_HTTP_transfer(NULL, q->host, q->port, q->path, 0, "",
+    NULL, NULL, NULL, NULL, NULL, 0, NULL, "application/ocsp-request",
+    q->req_bio, "application/ocsp-response", 1, OCSP_MAX_RESPONSE,
+    (int) timeout, 0);
+  return q->rsp_bio != NULL ? 0 : -1;
+}
+
+/* Checks the signed part of the answer; returns the certificate status
+ * (V_OCSP_CERTSTATUS_*) or -1 with *why set.
+ */
+static int check_basic(struct query *q, X509 *issuer, X509_STORE *store,
+    const char **why) {
+  ASN1_GENERALIZEDTIME *this_update = NULL, *next_update = NULL;
+  int status = -1, crl_reason = -1;
+
+  q->basic = OCSP_response_get1_basic(q->rsp);
+  if (q->basic == NULL) {
+    *why = "no basic OCSP response";
+    return -1;
+  }
+
+  /* Our nonce must come back; a responder that sends none (it
+   * pre-computes its answers) is accepted, since the dates are checked.
+   */
+  if (OCSP_check_nonce(q->req, q->basic) == 0) {
+    *why = "nonce mismatch";
+    return -1;
+  }
+
+  q->untrusted = sk_X509_new_null();
+  if (q->untrusted == NULL ||
+      !sk_X509_push(q->untrusted, issuer) ||
+      OCSP_basic_verify(q->basic, q->untrusted, store, 0) != 1) {
+    *why = "response signature does not verify";
+    return -1;
+  }
+
+  if (OCSP_resp_find_status(q->basic, q->lookup_id, &status, &crl_reason,
+      NULL, &this_update, &next_update) != 1) {
+    *why = "response does not cover this certificate";
+    return -1;
+  }
+
+  if (OCSP_check_validity(this_update, next_update, OCSP_CLOCK_SKEW,
+      -1) != 1) {
+    *why = "response is not current";
+    return -1;
+  }
+
+  return status;
+}
+
+static int ask(struct query *q, X509 *leaf, X509 *issuer, X509_STORE *store,
+    const char *url, long timeout, char *reason, size_t reason_len) {
+  const char *why = NULL;
+  int use_ssl = 0, status;
+
+  if (url == NULL ||
+      *url == '\0') {
+    q->aia = X509_get1_ocsp(leaf);
+    if (q->aia == NULL ||
+        sk_OPENSSL_STRING_num(q->aia) == 0) {
+      return result(SECFTP_OCSP_INVALID, reason, reason_len,
+        "no OCSP responder: the certificate names none (AIA) and "
+        "SecureOCSPResponder is not set");
+    }
+    url = sk_OPENSSL_STRING_value(q->aia, 0);
+  }
+
+  if (secftp_ocsp_check_url(url) < 0 ||
+      OSSL_HTTP_parse_url(url, &use_ssl, NULL, &q->host, &q->port, NULL,
+        &q->path, NULL, NULL) != 1) {
+    return result(SECFTP_OCSP_INVALID, reason, reason_len,
+      "responder URL is not an http:// URL");
+  }
+
+  q->req = OCSP_REQUEST_new();
+  q->id = OCSP_cert_to_id(NULL, leaf, issuer);
+  q->lookup_id = q->id != NULL ? OCSP_CERTID_dup(q->id) : NULL;
+  if (q->req == NULL ||
+      q->lookup_id == NULL ||
+      OCSP_request_add0_id(q->req, q->id) == NULL) {
+    OCSP_CERTID_free(q->id);
+    return result(SECFTP_OCSP_INVALID, reason, reason_len,
+      "unable to build the OCSP request");
+  }
+
+  if (OCSP_request_add1_nonce(q->req, NULL, -1) != 1) {
+    return result(SECFTP_OCSP_INVALID, reason, reason_len,
+      "unable to add a nonce");
+  }
+
+  if (transfer(q, timeout) < 0) {
+    return result(SECFTP_OCSP_UNREACHABLE, reason, reason_len,
+      "responder unreachable, timed out, or HTTP error");
+  }
+
+  q->rsp = ASN1_item_d2i_bio(ASN1_ITEM_rptr(OCSP_RESPONSE), q->rsp_bio,
+    NULL);
+  if (q->rsp == NULL) {
+    return result(SECFTP_OCSP_INVALID, reason, reason_len,
+      "malformed OCSP response");
+  }
+
+  switch (OCSP_response_status(q->rsp)) {
+    case OCSP_RESPONSE_STATUS_SUCCESSFUL:
+      break;
+
+    case OCSP_RESPONSE_STATUS_INTERNALERROR:
+    case OCSP_RESPONSE_STATUS_TRYLATER:
+      return result(SECFTP_OCSP_UNREACHABLE, reason, reason_len,
+        "responder unable to answer (internalError/tryLater)");
+
+    default:
+      return result(SECFTP_OCSP_INVALID, reason, reason_len,
+        "responder refused the request");
+  }
+
+  status = check_basic(q, issuer, store, &why);
+  if (status >= 0) {
+    /* Errors OpenSSL queued on the way do not describe the answer. */
+    ERR_clear_error();
+  }
+
+  switch (status) {
+    case V_OCSP_CERTSTATUS_GOOD:
+      return result(SECFTP_OCSP_GOOD, reason, reason_len, "good");
+
+    case V_OCSP_CERTSTATUS_REVOKED:
+      return result(SECFTP_OCSP_REVOKED, reason, reason_len,
+        "certificate revoked");
+
+    case V_OCSP_CERTSTATUS_UNKNOWN:
+      return result(SECFTP_OCSP_UNKNOWN, reason, reason_len,
+        "certificate unknown to the responder");
+
+    default:
+      return result(SECFTP_OCSP_INVALID, reason, reason_len,
+        why != NULL ? why : "unusable response");
+  }
+}
+
+int secftp_ocsp_query(X509 *leaf, X509 *issuer, X509_STORE *store,
+    const char *url, long timeout, char *reason, size_t reason_len) {
+  struct query q;
+  int res;
+
+  if (leaf == NULL ||
+      issuer == NULL ||
+      store == NULL ||
+      timeout <= 0 ||
+      reason == NULL ||
+      reason_len == 0) {
+    errno = EINVAL;
+    return -1;
+  }
+
+  memset(&q, 0, sizeof(q));
+  ERR_clear_error();
+  res = ask(&q, leaf, issuer, store, url, timeout, reason, reason_len);
+  query_free(&q);
+  return res;
+}
+
+int secftp_ocsp_accepts(int res, int soft_fail) {
+  return res == SECFTP_OCSP_GOOD ||
+    (res == SECFTP_OCSP_UNREACHABLE && soft_fail);
+}
+
+const char *secftp_ocsp_result_name(int res) {
+  switch (res) {
+    case SECFTP_OCSP_GOOD:
+      return "good";
+
+    case SECFTP_OCSP_REVOKED:
+      return "revoked";
+
+    case SECFTP_OCSP_UNKNOWN:
+      return "unknown";
+
+    case SECFTP_OCSP_UNREACHABLE:
+      return "unreachable";
+
+    case SECFTP_OCSP_INVALID:
+      return "invalid";
+
+    default:
+      return NULL;
+  }
+}
