@@ -254,6 +254,11 @@ def eight_hour_session_keeps_resuming_tls13():
         print("SKIPPED: libfaketime (Debian package faketime) not installed")
         return
     preload = os.environ.get("SECFTP_PRELOAD", "")
+    if "libasan" in preload:
+        # libfaketime's constructor and the ASan runtime deadlock at
+        # startup (t/sanitize.sh): this clock test runs in the plain suite.
+        print("SKIPPED: libfaketime does not start under ASan")
+        return
     os.environ["SECFTP_PRELOAD"] = (preload + " " + FAKETIME_LIB).strip()
     os.environ["FAKETIME"] = "+0 x2000"
     os.environ["DONT_FAKE_MONOTONIC"] = "1"
