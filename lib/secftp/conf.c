@@ -73,7 +73,7 @@ static int get_int_param(server_rec *s, const char *name, int *value) {
 modret_t *secftp_set_engine(cmd_rec *cmd) {
   int engine;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
   engine = secftp_parse_bool(cmd->argv[1]);
@@ -90,7 +90,7 @@ modret_t *secftp_set_engine(cmd_rec *cmd) {
 modret_t *secftp_set_implicit(cmd_rec *cmd) {
   int implicit;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL);
 
   implicit = secftp_parse_bool(cmd->argv[1]);
@@ -121,7 +121,7 @@ modret_t *secftp_set_enum(cmd_rec *cmd) {
     CONF_ERROR(cmd, "not an enumerated mod_secftp directive");
   }
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, d->contexts);
 
   if (secftp_token_lookup(d->tokens, cmd->argv[1], &value) < 0) {
@@ -211,7 +211,7 @@ modret_t *secftp_set_options(cmd_rec *cmd) {
 modret_t *secftp_set_handshake_timeout(cmd_rec *cmd) {
   long secs;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
   if (secftp_parse_seconds(cmd->argv[1], 1, 3600, &secs) < 0) {
@@ -227,7 +227,7 @@ modret_t *secftp_set_handshake_timeout(cmd_rec *cmd) {
 modret_t *secftp_set_verify_depth(cmd_rec *cmd) {
   long depth;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
   if (secftp_parse_seconds(cmd->argv[1], 0, 100, &depth) < 0) {
@@ -241,7 +241,7 @@ modret_t *secftp_set_verify_depth(cmd_rec *cmd) {
 
 /* usage: SecureFTPLog path|none */
 modret_t *secftp_set_log(cmd_rec *cmd) {
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
   if (strcasecmp(cmd->argv[1], "none") != 0 &&
@@ -286,7 +286,7 @@ modret_t *secftp_set_certificate(cmd_rec *cmd) {
 modret_t *secftp_set_ca_path(cmd_rec *cmd) {
   const char *problem;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
   /* Loaded now, as root, so that a bad file stops startup on this line. */
@@ -308,7 +308,7 @@ modret_t *secftp_set_certmap(cmd_rec *cmd) {
   const char *problem;
   config_rec *c;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
   if (strncasecmp(cmd->argv[1], "redis:", 6) == 0) {

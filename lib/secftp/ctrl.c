@@ -48,6 +48,9 @@ void secftp_ctrl_policy_in(struct secftp_policy_in *in) {
   memset(in, 0, sizeof(*in));
   in->state = secftp_sess.state;
   in->logged_in = secftp_ctrl_logged_in();
+  /* mod_auth keeps the USER name until the login succeeds or fails. */
+  in->user_given = pr_table_get(session.notes, "mod_auth.orig-user",
+    NULL) != NULL;
   in->logged_out = secftp_sess.logged_out;
   in->ftp = st->ftp;
   in->dataconn = st->dataconn;
