@@ -6,6 +6,7 @@ control channel.
 import os
 import re
 import socket
+import ssl
 
 import harness
 from harness import (Raw, Server, USERS, check, check_eq, test)
@@ -151,3 +152,145 @@ def pbsz_numeric_range_with_leading_zeros():
                 check_eq(code, want, "PBSZ %r" % arg)
                 if want == 200:
                     check_eq(text, "200 PBSZ=0", "PBSZ %r text" % arg)
+
+
+def _tls_raw(srv, ctx=None):
+    """A Raw control connection after AUTH TLS whose TLS layer reports a
+    missing close_notify (suppress_ragged_eofs off)."""
+    c = Raw(srv.port)
+    c.reply()
+    check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH TLS")
+    c.sock = (ctx or harness.client_context()).wrap_socket(
+        c.sock, server_hostname="localhost", suppress_ragged_eofs=False)
+    return c
+
+
+@test
+def quit_ends_tls_with_close_notify():
+    """The end of a protected session is a TLS close, not a truncation:
+    openssl s_client exits 0, a strict client reads close_notify."""
+    with Server("quit_notify") as srv:
+        with _tls_raw(srv) as c:
+            check_eq(c.cmd("USER alice")[0], 331, "USER")
+            check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS")
+            check_eq(c.cmd("QUIT")[0], 221, "QUIT")
+            c.sock.settimeout(10)
+            try:
+                data = c.sock.recv(100)
+            except ssl.SSLEOFError as e:
+                raise harness.TestFailure("no close_notify after 221: %s" % e)
+            check_eq(data, b"", "bytes after 221")
+        r = harness.run(["openssl", "s_client", "-starttls", "ftp",
+                         "-connect", "127.0.0.1:%d" % srv.port, "-CAfile",
+                         harness.cert("ca.crt"), "-verify_return_error",
+                         "-quiet"],
+                        input="USER alice\r\nPASS %s\r\nQUIT\r\n" %
+                        USERS["alice"], timeout=30)
+        check("221 " in r.stdout, "no 221 from s_client: " + r.stdout)
+        check_eq(r.returncode, 0, "s_client exit status (%s)" %
+                 r.stderr[-400:])
+
+
+def _still_serving(srv, what):
+    f = harness.ftps(srv, "alice")
+    try:
+        f.prot_p()
+        check("hello.txt" in f.nlst(), "no listing after %s" % what)
+    finally:
+        f.quit()
+
+
+def _raw_below_tls(c, data):
+    """Writes bytes on the socket under the client's TLS layer."""
+    os.write(c.sock.fileno(), data)
+
+
+@test
+def hostile_control_input_never_stops_the_daemon():
+    """NUL, Telnet IAC, overlong lines, TLS garbage and half-open
+    connections: each session ends or goes on, the daemon keeps serving."""
+    conf = "SecureHandshakeTimeout 3\n"
+    with Server("hostile", conf=conf) as srv:
+        def nul_and_iac_plain():
+            with Raw(srv.port) as c:
+                c.reply()
+                c.send(b"NO\x00OP\r\n")
+                check_eq(c.reply()[0], 500, "NUL inside a verb")
+                c.send(b"\xff\xf4\xff\xf2NOOP\r\n")
+                check_eq(c.reply()[0], 200, "IAC IP, IAC DM, NOOP")
+                check_eq(c.cmd("NOOP")[0], 200, "NOOP after NUL/IAC")
+
+        def overlong_plain():
+            with Raw(srv.port) as c:
+                c.reply()
+                try:
+                    c.send(b"A" * 200000 + b"\r\n")
+                    c.reply()
+                except (OSError, EOFError):
+                    pass
+
+        def random_bytes_instead_of_hello():
+            with Raw(srv.port) as c:
+                c.reply()
+                c.cmd("AUTH TLS")
+                c.send(bytes(range(256)) * 20)
+                check(c.closed(10), "session kept after a garbage hello")
+
+        def huge_record_header():
+            with Raw(srv.port) as c:
+                c.reply()
+                c.cmd("AUTH TLS")
+                c.send(b"\x16\x03\x01\xff\xff" + b"\x00" * 70000)
+                check(c.closed(10), "session kept after an oversized record")
+
+        def sslv2_hello():
+            with Raw(srv.port) as c:
+                c.reply()
+                c.cmd("AUTH TLS")
+                c.send(bytes.fromhex("802e0103010015000000100100800300800700"
+                                     "c0060040020080040080000039000038000035"))
+                check(c.closed(10), "SSLv2 hello accepted")
+
+        def forged_record_in_session():
+            c = _tls_raw(srv)
+            with c:
+                check_eq(c.cmd("USER alice")[0], 331, "USER")
+                _raw_below_tls(c, b"\x17\x03\x03\x00\x20" + b"A" * 32)
+                check(c.closed(10), "session kept after a forged record")
+
+        def half_open_after_auth():
+            with Raw(srv.port) as c:
+                c.reply()
+                c.send("AUTH TLS\r\n")
+                c.sock.shutdown(socket.SHUT_WR)
+                check_eq(c.reply()[0], 234, "AUTH before the FIN")
+                check(c.closed(10), "half-open handshake not closed")
+
+        def half_open_in_session():
+            c = _tls_raw(srv)
+            with c:
+                check_eq(c.cmd("USER alice")[0], 331, "USER")
+                s = socket.socket(fileno=os.dup(c.sock.fileno()))
+                s.shutdown(socket.SHUT_WR)
+                s.close()
+                check(c.closed(10), "half-open session not closed")
+
+        def connect_and_vanish():
+            for _ in range(20):
+                socket.create_connection(("127.0.0.1", srv.port),
+                                         timeout=5).close()
+
+        for step in (nul_and_iac_plain, overlong_plain,
+                     random_bytes_instead_of_hello, huge_record_header,
+                     sslv2_hello, forged_record_in_session,
+                     half_open_after_auth, half_open_in_session,
+                     connect_and_vanish):
+            step()
+            _still_serving(srv, step.__name__)
+        check(srv.proc.poll() is None, "the daemon exited")
+        log = srv.log("proftpd.log")
+        for bad in ("signal 11", "SIGSEGV", "signal 6", "SIGABRT",
+                    "STACK TRACE"):
+            check(bad not in log, "%s in the SystemLog: %s" % (bad, log))
+        check(srv.wait_log(r"handshake .* failed"),
+              "failed handshakes not in SecureFTPLog: " + srv.log())
