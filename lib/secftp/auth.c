@@ -41,6 +41,8 @@ static modret_t *refuse_login(cmd_rec *cmd, const char *user,
   secftp_log("%s %s refused (%s): %s", (char *) cmd->argv[0], user, policy,
     why);
   (void) pr_table_remove(session.notes, ORIG_USER_NOTE, NULL);
+  pr_trace_msg(SECFTP_TRACE_POLICY, 3, "%s %s refused by %s",
+    (char *) cmd->argv[0], user, policy);
   pr_event_generate(SECFTP_EVENT_PREFIX "policy-denied", policy);
 
   pr_response_add_err(R_530, _("Login refused: %s (%s)"), why, policy);

@@ -66,7 +66,11 @@ modret_t *secftp_ctrl_refuse(cmd_rec *cmd, const struct secftp_verdict *v) {
     secftp_log("%s refused from %s by policy %s: %s %s",
       (char *) cmd->argv[0], pr_netaddr_get_ipstr(session.c->remote_addr),
       v->policy, v->code, v->reason);
-    pr_event_generate(SECFTP_EVENT_PREFIX "policy-denied", cmd);
+    pr_trace_msg(SECFTP_TRACE_POLICY, 3, "%s refused by %s: %s",
+      (char *) cmd->argv[0], v->policy, v->code);
+
+    /* The event's data is the policy's name, as for login refusals. */
+    pr_event_generate(SECFTP_EVENT_PREFIX "policy-denied", v->policy);
 
   } else {
     secftp_log("%s refused from %s: %s %s", (char *) cmd->argv[0],

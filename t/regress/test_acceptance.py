@@ -294,3 +294,31 @@ def hostile_control_input_never_stops_the_daemon():
             check(bad not in log, "%s in the SystemLog: %s" % (bad, log))
         check(srv.wait_log(r"handshake .* failed"),
               "failed handshakes not in SecureFTPLog: " + srv.log())
+
+
+@test
+def every_trace_channel_speaks():
+    """SPEC 6: trace channels secftp, secftp.tls, secftp.policy,
+    secftp.certmap, secftp.data."""
+    import pki
+    certmap = os.path.join(harness.run_dir(), "trace-certmap")
+    with open(certmap, "w") as f:
+        f.write("cert %s alice\n" % pki.fingerprint(harness.cert("client.crt")))
+    conf = ("SecureFTP required\nSecureLogin optional\n"
+            "SecureCACertificate {certs}/ca.crt\nSecureCertMap %s\n" % certmap)
+    channels = ("secftp", "secftp.tls", "secftp.policy", "secftp.certmap",
+                "secftp.data")
+    trace = " ".join("%s:20" % ch for ch in channels[1:])
+    with Server("trace", conf=conf, trace=trace) as srv:
+        with Raw(srv.port) as c:
+            c.reply()
+            check_eq(c.cmd("USER alice")[0], 530, "USER before AUTH")
+        f = harness.ftps(srv, "alice", context=harness.client_context(
+            cert_name="client"))
+        f.prot_p()
+        f.nlst()
+        f.quit()
+        for ch in channels:
+            check(srv.wait_log(r"<%s:\d+>" % re.escape(ch), name="trace.log"),
+                  "nothing on trace channel %s: %s" % (
+                      ch, srv.log("trace.log")[-2000:]))
