@@ -322,3 +322,10 @@ def every_trace_channel_speaks():
             check(srv.wait_log(r"<%s:\d+>" % re.escape(ch), name="trace.log"),
                   "nothing on trace channel %s: %s" % (
                       ch, srv.log("trace.log")[-2000:]))
+        # The decisions themselves, not only setup chatter.
+        for pattern in (r"<secftp\.policy:\d+>: USER refused by SecureFTP",
+                        r"<secftp\.certmap:\d+>: sha256:[0-9A-F:]+: "
+                        r"user 'alice'"):
+            check(srv.wait_log(pattern, name="trace.log"),
+                  "no %r in the trace: %s" % (
+                      pattern, srv.log("trace.log")[-2000:]))
