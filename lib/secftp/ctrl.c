@@ -316,6 +316,15 @@ modret_t *secftp_cmd_auth(cmd_rec *cmd) {
     return refused;
   }
 
+  if (!secftp_tls_ctx_has_usable_cert(secftp_sess.ctx)) {
+    static const struct secftp_verdict no_cert = {
+      "431", "No usable server certificate: it has expired or is not yet "
+        "valid (SecureCertificate)", NULL, 0, 0, 0
+    };
+
+    return secftp_ctrl_refuse(cmd, &no_cert);
+  }
+
   if (v.action == SECFTP_ACT_AUTH_LOGOUT) {
     /* RFC 4217 section 4.2: a new AUTH ends the login. */
     secftp_rein_logout("AUTH after login");

@@ -83,6 +83,30 @@ const char *secftp_tls_cert_validity_problem(pool *p, const char *path,
   return NULL;
 }
 
+int secftp_tls_ctx_has_usable_cert(SSL_CTX *ctx) {
+  int usable = FALSE, res;
+
+  if (ctx == NULL) {
+    return FALSE;
+  }
+
+  /* One context may hold an RSA and an ECDSA certificate: any one that is
+   * valid now will do.  The walk leaves the first one current again.
+   */
+  for (res = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST);
+       res == 1 && !usable;
+       res = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT)) {
+    X509 *cert = SSL_CTX_get0_certificate(ctx);
+
+    usable = cert != NULL &&
+      X509_cmp_current_time(X509_get0_notAfter(cert)) > 0 &&
+      X509_cmp_current_time(X509_get0_notBefore(cert)) < 0;
+  }
+
+  (void) SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST);
+  return usable;
+}
+
 const char *secftp_tls_check_cert_files(pool *p, const char *cert_path,
     const char *key_path) {
   X509 *cert;

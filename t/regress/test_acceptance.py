@@ -329,3 +329,58 @@ def every_trace_channel_speaks():
             check(srv.wait_log(pattern, name="trace.log"),
                   "no %r in the trace: %s" % (
                       pattern, srv.log("trace.log")[-2000:]))
+
+
+def _short_lived_cert(seconds):
+    """A CA-signed localhost certificate valid from an hour ago until
+    `seconds` from now; returns (crt, key, end time)."""
+    import time
+    d = os.path.join(harness.run_dir(), "shortlived")
+    os.makedirs(d, exist_ok=True)
+    crt, key = os.path.join(d, "short.crt"), os.path.join(d, "short.key")
+    with open(os.path.join(d, "index.txt"), "w"):
+        pass
+    with open(os.path.join(d, "ca.cnf"), "w") as f:
+        f.write("[ca]\ndefault_ca=x\n[x]\ndatabase=%s/index.txt\n"
+                "new_certs_dir=%s\nserial=%s/serial\ndefault_md=sha256\n"
+                "unique_subject=no\npolicy=p\n[p]\ncommonName=supplied\n"
+                % (d, d, d))
+    with open(os.path.join(d, "serial"), "w") as f:
+        f.write("2000\n")
+    harness.run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes",
+                 "-keyout", key, "-out", crt + ".csr", "-subj",
+                 "/CN=localhost"], timeout=60)
+    end = time.time() + seconds
+    fmt = "%Y%m%d%H%M%SZ"
+    r = harness.run(["openssl", "ca", "-batch", "-config",
+                     os.path.join(d, "ca.cnf"), "-cert", harness.cert("ca.crt"),
+                     "-keyfile", harness.cert("ca.key"), "-in", crt + ".csr",
+                     "-out", crt,
+                     "-startdate", time.strftime(fmt, time.gmtime(end - 3600)),
+                     "-enddate", time.strftime(fmt, time.gmtime(end))],
+                    timeout=60)
+    check(os.path.exists(crt), "could not issue the certificate: " + r.stderr)
+    return crt, key, end
+
+
+@test
+def auth_431_when_the_certificate_expired_at_run_time():
+    """SPEC 3.1 and 6: 431 is for a certificate that became unusable at
+    run time (valid at startup, expired since)."""
+    import time
+    crt, key, end = _short_lived_cert(25)
+    conf = "SecureCertificate %s %s\n" % (crt, key)
+    srv = Server("expires", secure=False,
+                 conf="SecureEngine on\nSecureFTPLog {dir}/secftp.log\n" + conf)
+    with srv:
+        check(time.time() < end - 2, "the server took too long to start")
+        time.sleep(max(0, end - time.time()) + 1.5)
+        with Raw(srv.port) as c:
+            c.reply()
+            code, text = c.cmd("AUTH TLS")
+            check_eq(code, 431, "AUTH with an expired certificate")
+            check("SecureCertificate" in text, "reply names no directive: "
+                  + text)
+            check_eq(c.cmd("NOOP")[0], 200, "the session goes on in the clear")
+        check(srv.wait_log(r"AUTH refused from 127\.0\.0\.1: 431"),
+              "431 not logged: " + srv.log())
