@@ -44,6 +44,7 @@ int secftp_ctrl_logged_in(void) {
 
 void secftp_ctrl_policy_in(struct secftp_policy_in *in) {
   const struct secftp_settings *st = &secftp_sess.settings;
+  const int *dataconn;
 
   memset(in, 0, sizeof(*in));
   in->state = secftp_sess.state;
@@ -53,7 +54,12 @@ void secftp_ctrl_policy_in(struct secftp_policy_in *in) {
     NULL) != NULL;
   in->logged_out = secftp_sess.logged_out;
   in->ftp = st->ftp;
-  in->dataconn = st->dataconn;
+  /* mod_ifsession merges the SecureDataConn of a matching <IfUser>,
+   * <IfGroup> or <IfClass> into the server's configuration (at login, or
+   * at connect for classes): from then on that value governs.
+   */
+  dataconn = get_param_ptr(main_server->conf, "SecureDataConn", FALSE);
+  in->dataconn = dataconn != NULL ? *dataconn : st->dataconn;
   in->ctrlconn = st->ctrlconn;
   in->rfc_level = st->rfc_level;
   in->opts = st->opts;

@@ -384,3 +384,29 @@ def auth_431_when_the_certificate_expired_at_run_time():
             check_eq(c.cmd("NOOP")[0], 200, "the session goes on in the clear")
         check(srv.wait_log(r"AUTH refused from 127\.0\.0\.1: 431"),
               "431 not logged: " + srv.log())
+
+
+@test
+def securedataconn_in_ifuser_governs_prot():
+    """SPEC 2: SecureDataConn is also allowed (via mod_ifsession) in
+    <IfUser>/<IfGroup>/<IfClass>; PROT then follows the user's value."""
+    conf = ("<IfUser alice>\n  SecureDataConn private\n</IfUser>\n"
+            "<IfUser bob>\n  SecureDataConn never\n</IfUser>\n")
+    with Server("ifuser", conf=conf, modules=["mod_ifsession.c"]) as srv:
+        for user, refused, allowed in (("alice", "C", "P"),
+                                       ("bob", "P", "C")):
+            with Raw(srv.port) as c:
+                c.reply()
+                check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH")
+                c.starttls()
+                check_eq(c.cmd("USER " + user)[0], 331, "USER")
+                check_eq(c.cmd("PASS " + USERS[user])[0], 230, "PASS")
+                check_eq(c.cmd("PBSZ 0")[0], 200, "PBSZ")
+                code, text = c.cmd("PROT " + refused)
+                check_eq(code, 534, "%s: PROT %s" % (user, refused))
+                check("SecureDataConn" in text, "reply names no directive: "
+                      + text)
+                check_eq(c.cmd("PROT " + allowed)[0], 200,
+                         "%s: PROT %s" % (user, allowed))
+        check(srv.wait_log(r"PROT refused .* by policy SecureDataConn: 534"),
+              "refusal not logged: " + srv.log())
