@@ -469,3 +469,17 @@ void secftp_ctrl_add_feats(void) {
     (void) pr_feat_add("CCC");
   }
 }
+
+void secftp_ctrl_add_help(void) {
+  const struct secftp_settings *st = &secftp_sess.settings;
+
+  pr_help_add(C_AUTH, _("<sp> TLS|TLS-C|SSL|TLS-P"), TRUE);
+  pr_help_add(C_PBSZ, _("<sp> 0"), TRUE);
+  pr_help_add(C_PROT, _("<sp> C|P"), TRUE);
+
+  /* At draft level CCC and REIN are answered 500 and 502. */
+  if (st->rfc_level != SECFTP_RFC_DRAFT) {
+    pr_help_add(C_CCC, _("(clear the control connection)"), TRUE);
+    pr_help_add(C_REIN, _("(reinitialize the session)"), TRUE);
+  }
+}

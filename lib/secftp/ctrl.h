@@ -44,4 +44,9 @@ modret_t *secftp_ctrl_refuse(cmd_rec *cmd, const struct secftp_verdict *v);
 /* Adds this session's FEAT lines. */
 void secftp_ctrl_add_feats(void);
 
+/* Marks the commands this session implements in HELP's list (the core
+ * lists the RFC 2228 verbs as unimplemented).
+ */
+void secftp_ctrl_add_help(void);
+
 #endif /* SECFTP_CTRL_H */

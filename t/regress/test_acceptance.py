@@ -410,3 +410,27 @@ def securedataconn_in_ifuser_governs_prot():
                          "%s: PROT %s" % (user, allowed))
         check(srv.wait_log(r"PROT refused .* by policy SecureDataConn: 534"),
               "refusal not logged: " + srv.log())
+
+
+def _help_marks(port):
+    with Raw(port) as c:
+        c.reply()
+        code, text = c.cmd("HELP")
+        check_eq(code, 214, "HELP")
+    return dict((w.rstrip("*"), not w.endswith("*"))
+                for w in text.split() if w.rstrip("*").isupper())
+
+
+@test
+def help_lists_the_security_verbs_as_implemented():
+    with Server("help", conf="SecureCtrlConn clear\n") as srv:
+        marks = _help_marks(srv.port)
+        for verb in ("AUTH", "PBSZ", "PROT", "CCC", "REIN"):
+            check(marks.get(verb), "HELP marks %s unimplemented: %r" % (
+                verb, marks))
+    with Server("help_draft", conf="SecureRFCLevel draft\n") as srv:
+        marks = _help_marks(srv.port)
+        check(marks.get("AUTH"), "draft: AUTH unimplemented in HELP")
+        for verb in ("CCC", "REIN"):
+            check(marks.get(verb) is False, "draft answers %s with 50x, but "
+                  "HELP marks it implemented: %r" % (verb, marks))
