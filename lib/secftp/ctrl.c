@@ -280,6 +280,12 @@ void secftp_ctrl_unprotect(int notify) {
   (void) secftp_netio_detach(session.c->instrm);
   (void) secftp_netio_detach(session.c->outstrm);
 
+  /* Commands the client pipelined behind CCC/REIN inside TLS are dropped,
+   * like those in later records (read_close_notify): what arrives after
+   * the reply is never taken for a command.
+   */
+  secftp_netio_discard_buffered(session.c->instrm);
+
   fd = SSL_get_fd(ssl);
   if (notify) {
     int flags = fcntl(fd, F_GETFL);

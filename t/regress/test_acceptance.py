@@ -434,3 +434,25 @@ def help_lists_the_security_verbs_as_implemented():
         for verb in ("CCC", "REIN"):
             check(marks.get(verb) is False, "draft answers %s with 50x, but "
                   "HELP marks it implemented: %r" % (verb, marks))
+
+
+@test
+def commands_pipelined_behind_ccc_and_rein_are_dropped():
+    """What the client pipelines inside TLS behind CCC or REIN is never
+    executed after the connection went clear, however the bytes were cut
+    into records."""
+    with Server("pipe_ccc", conf="SecureCtrlConn clear\n") as srv:
+        for verb, reply in (("CCC", 200), ("REIN", 220)):
+            with Raw(srv.port) as c:
+                c.reply()
+                check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH")
+                c.starttls()
+                check_eq(c.cmd("USER alice")[0], 331, "USER")
+                check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS")
+                c.send("%s\r\nMKD after-%s\r\n" % (verb, verb))
+                check_eq(c.reply()[0], reply, verb)
+                c.sock = c.sock.unwrap()
+                check_eq(c.cmd("NOOP")[0], 200, "NOOP in the clear")
+            check(not os.path.exists(os.path.join(srv.home("alice"),
+                                                  "after-" + verb)),
+                  "MKD pipelined behind %s was executed" % verb)
