@@ -302,6 +302,19 @@ static int build_server(server_rec *s) {
 
   secftp_settings_load(s, &st);
   if (!st.engine) {
+    /* A policy that demands protection on a server that cannot offer it
+     * would quietly let every login through in the clear.
+     */
+    if (st.ftp == SECFTP_FTP_REQUIRED ||
+        st.dataconn == SECFTP_DATACONN_PRIVATE) {
+      pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s' has '%s' "
+        "but SecureEngine off: no client could protect its login; turn "
+        "SecureEngine on", s->ServerName,
+        st.ftp == SECFTP_FTP_REQUIRED ? "SecureFTP required" :
+          "SecureDataConn private");
+      return -1;
+    }
+
     return 0;
   }
 

@@ -456,3 +456,15 @@ def commands_pipelined_behind_ccc_and_rein_are_dropped():
             check(not os.path.exists(os.path.join(srv.home("alice"),
                                                   "after-" + verb)),
                   "MKD pipelined behind %s was executed" % verb)
+
+
+@test
+def protection_required_without_engine_refused_at_startup():
+    """SPEC 2: a configuration that cannot work is a startup error that
+    says why; 'SecureFTP required' on a server without SecureEngine would
+    otherwise accept every login in the clear."""
+    for policy in ("SecureFTP required", "SecureDataConn private"):
+        srv = Server("noengine", secure=False, conf=policy + "\n")
+        out = srv.start_expecting_failure()
+        check(policy in out and "SecureEngine" in out,
+              "%s without SecureEngine: %s" % (policy, out[-1500:]))
