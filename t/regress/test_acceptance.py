@@ -468,3 +468,53 @@ def protection_required_without_engine_refused_at_startup():
         out = srv.start_expecting_failure()
         check(policy in out and "SecureEngine" in out,
               "%s without SecureEngine: %s" % (policy, out[-1500:]))
+
+
+@test
+def notes_and_environment_names_and_formats():
+    """SPEC 5 and 6 (Names and formats), as an admin's ExtendedLog sees
+    them: session.notes and, with StdEnvVars, the same names in the
+    environment."""
+    import pki
+    certmap = os.path.join(harness.run_dir(), "formats-certmap")
+    with open(certmap, "w") as f:
+        f.write("cert %s alice\n" % pki.fingerprint(harness.cert("client.crt")))
+    names = ("SECFTP", "SECFTP_PROTOCOL", "SECFTP_CIPHER", "SECFTP_DATA_PROT",
+             "SECFTP_CLIENT_SERIAL", "SECFTP_CLIENT_FINGERPRINT",
+             "SECFTP_CERT_USER", "SECFTP_AUTH_METHOD")
+    fmt = "|".join(["%m"] + ["%%{note:%s}" % n for n in names] +
+                   ["%%{%s}e" % n for n in names])
+    conf = ("SecureLogin verify_user\nSecureCACertificate {certs}/ca.crt\n"
+            "SecureCertMap %s\nSecureOptions StdEnvVars\n"
+            'LogFormat formats "%s"\n'
+            "ExtendedLog {dir}/formats.log ALL formats\n" % (certmap, fmt))
+    with Server("formats", conf=conf) as srv:
+        f = harness.ftps(srv, "alice", context=harness.client_context(
+            cert_name="client"))
+        cipher, version = f.sock.cipher()[0], f.sock.version()
+        f.prot_p()
+        f.voidcmd("NOOP")
+        f.quit()
+        m = srv.wait_log(r"(?m)^NOOP\|.*$", name="formats.log")
+        check(m, "no NOOP line: " + srv.log("formats.log"))
+        fields = m.group(0).split("|")[1:]
+        notes, env = fields[:len(names)], fields[len(names):]
+        check_eq(env, notes, "environment (StdEnvVars) vs notes")
+        got = dict(zip(names, notes))
+        check_eq(got["SECFTP"], "1", "SECFTP")
+        check_eq(got["SECFTP_PROTOCOL"], version, "SECFTP_PROTOCOL")
+        check(re.fullmatch(r"TLSv1\.[23]", got["SECFTP_PROTOCOL"]),
+              "SECFTP_PROTOCOL is not OpenSSL's name: %r" %
+              got["SECFTP_PROTOCOL"])
+        check_eq(got["SECFTP_CIPHER"], cipher, "SECFTP_CIPHER")
+        check_eq(got["SECFTP_DATA_PROT"], "P", "SECFTP_DATA_PROT")
+        check(re.fullmatch(r"[0-9A-F]+", got["SECFTP_CLIENT_SERIAL"]),
+              "serial not upper-case hex: %r" % got["SECFTP_CLIENT_SERIAL"])
+        check_eq(got["SECFTP_CLIENT_SERIAL"],
+                 pki.serial(harness.cert("client.crt")), "serial")
+        check(re.fullmatch(r"sha256:([0-9A-F]{2}:){31}[0-9A-F]{2}",
+                           got["SECFTP_CLIENT_FINGERPRINT"]),
+              "fingerprint format: %r" % got["SECFTP_CLIENT_FINGERPRINT"])
+        check_eq(got["SECFTP_CERT_USER"], "alice", "SECFTP_CERT_USER")
+        check_eq(got["SECFTP_AUTH_METHOD"], "certificate+password",
+                 "SECFTP_AUTH_METHOD (verify_user, password required)")
