@@ -259,9 +259,13 @@ modret_t *secftp_set_certificate(cmd_rec *cmd) {
   const char *cert_path, *key_path, *problem;
 
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
-  if (cmd->argc != 2 &&
-      cmd->argc != 3) {
-    CONF_ERROR(cmd, "wrong number of parameters: cert-file [key-file]");
+  if (cmd->argc < 2) {
+    CONF_ERROR(cmd, "missing parameters: cert-file [key-file]");
+  }
+
+  if (cmd->argc > 3) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "unexpected value '",
+      (char *) cmd->argv[3], "': expected cert-file [key-file]", NULL));
   }
 
   cert_path = cmd->argv[1];

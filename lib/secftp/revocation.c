@@ -12,9 +12,13 @@ modret_t *secftp_set_verify_order(cmd_rec *cmd) {
   config_rec *c;
 
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
-  if (cmd->argc < 2 ||
-      cmd->argc > 3) {
-    CONF_ERROR(cmd, "wrong number of parameters: crl, ocsp, or crl ocsp");
+  if (cmd->argc < 2) {
+    CONF_ERROR(cmd, "missing parameters: crl, ocsp, or crl ocsp");
+  }
+
+  if (cmd->argc > 3) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "unexpected value '",
+      (char *) cmd->argv[3], "': expected crl, ocsp, or crl ocsp", NULL));
   }
 
   for (i = 1; i < cmd->argc; i++) {
