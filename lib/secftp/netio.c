@@ -86,8 +86,19 @@ static void ctrl_close_notify(pr_netio_stream_t *nstrm) {
     return;
   }
 
+  /* Never wait for a client that stopped reading: the socket is about to
+   * be closed anyway.
+   */
+  (void) fcntl(nstrm->strm_fd, F_SETFL,
+    fcntl(nstrm->strm_fd, F_GETFL) | O_NONBLOCK);
+
   ERR_clear_error();
   (void) SSL_shutdown(ssl);
+
+  /* Done: a later SSL_shutdown() (at exit, once the descriptor is closed
+   * and maybe reused) must not write anything, not even a retry.
+   */
+  SSL_set_quiet_shutdown(ssl, 1);
   SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN|SSL_RECEIVED_SHUTDOWN);
   ERR_clear_error();
 }
