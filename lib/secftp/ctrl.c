@@ -302,6 +302,7 @@ void secftp_ctrl_unprotect(int notify) {
    * object stays (the session is the one data connections resume) until
    * the session ends or a new AUTH replaces it.
    */
+  SSL_set_quiet_shutdown(ssl, 1);
   SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN|SSL_RECEIVED_SHUTDOWN);
   ERR_clear_error();
 
