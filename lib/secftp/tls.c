@@ -307,11 +307,13 @@ static int build_server(server_rec *s) {
      */
     if (st.ftp == SECFTP_FTP_REQUIRED ||
         st.dataconn == SECFTP_DATACONN_PRIVATE) {
+      int ftp = st.ftp == SECFTP_FTP_REQUIRED;
+
       pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s' has '%s' "
         "but SecureEngine off: no client could protect its login; turn "
-        "SecureEngine on", s->ServerName,
-        st.ftp == SECFTP_FTP_REQUIRED ? "SecureFTP required" :
-          "SecureDataConn private");
+        "SecureEngine on, or set '%s' for this server", s->ServerName,
+        ftp ? "SecureFTP required" : "SecureDataConn private",
+        ftp ? "SecureFTP allowed" : "SecureDataConn clear");
       return -1;
     }
 
