@@ -59,6 +59,11 @@ modret_t *secftp_cmd_rein(cmd_rec *cmd) {
 
   secftp_rein_logout("REIN");
 
+  /* REIN also ends a login that USER began (RFC 959 section 4.1.1): a PASS
+   * after it needs a USER first.  mod_auth finds that USER in this note.
+   */
+  (void) pr_table_remove(session.notes, "mod_auth.orig-user", NULL);
+
   /* The 220 goes out under the protection in force, then TLS ends with a
    * close_notify exchange.  An implicit FTPS port has no clear state to
    * return to: there the session goes back to its initial protected

@@ -523,3 +523,26 @@ def notes_and_environment_names_and_formats():
         check_eq(got["SECFTP_CERT_USER"], "alice", "SECFTP_CERT_USER")
         check_eq(got["SECFTP_AUTH_METHOD"], "certificate+password",
                  "SECFTP_AUTH_METHOD (verify_user, password required)")
+
+
+@test
+def rein_flushes_a_pending_user():
+    """SPEC 3.1 (REIN: all state reset), RFC 959 4.1.1: REIN ends a login
+    that USER began; a PASS after it is not a login."""
+    with Server("rein_user") as srv:
+        for tls in (False, True):
+            with Raw(srv.port) as c:
+                c.reply()
+                if tls:
+                    check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH")
+                    c.starttls()
+                check_eq(c.cmd("USER alice")[0], 331, "USER")
+                check_eq(c.cmd("REIN")[0], 220, "REIN")
+                if tls:
+                    c.sock = c.sock.unwrap()
+                code, text = c.cmd("PASS " + USERS["alice"])
+                check(code in (503, 530), "PASS after REIN without USER "
+                      "(tls=%s): %d %s" % (tls, code, text))
+                check_eq(c.cmd("PWD")[0], 530, "PWD after that PASS")
+                check_eq(c.cmd("USER alice")[0], 331, "USER again")
+                check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS")
