@@ -343,6 +343,11 @@ modret_t *secftp_cmd_auth(cmd_rec *cmd) {
     secftp_rein_logout("AUTH after login");
   }
 
+  /* An accepted AUTH requires USER (and PASS) again (RFC 2228 section
+   * 3): a USER sent before it, in the clear, begins no login.
+   */
+  (void) pr_table_remove(session.notes, "mod_auth.orig-user", NULL);
+
   pr_response_send(R_234, "AUTH %s successful",
     ((char *) cmd->argv[1]));
   secftp_ctrl_protect(pstrcat(cmd->tmp_pool, "AUTH ", cmd->argv[1], NULL));

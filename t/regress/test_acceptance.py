@@ -546,3 +546,21 @@ def rein_flushes_a_pending_user():
                 check_eq(c.cmd("PWD")[0], 530, "PWD after that PASS")
                 check_eq(c.cmd("USER alice")[0], 331, "USER again")
                 check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS")
+
+
+@test
+def auth_requires_user_again():
+    """RFC 2228 section 3 (and 4217 section 4): an accepted AUTH requires
+    the user to reissue USER; a USER sent in the clear before AUTH begins
+    no login that a protected PASS could complete."""
+    with Server("auth_user") as srv:
+        with Raw(srv.port) as c:
+            c.reply()
+            check_eq(c.cmd("USER alice")[0], 331, "USER in the clear")
+            check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH after USER")
+            c.starttls()
+            code, text = c.cmd("PASS " + USERS["alice"])
+            check(code in (503, 530), "PASS after AUTH without USER: %d %s"
+                  % (code, text))
+            check_eq(c.cmd("USER alice")[0], 331, "USER again")
+            check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS")
