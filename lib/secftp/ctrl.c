@@ -50,7 +50,7 @@ void secftp_ctrl_policy_in(struct secftp_policy_in *in) {
   in->state = secftp_sess.state;
   in->logged_in = secftp_ctrl_logged_in();
   /* mod_auth keeps the USER name until the login succeeds or fails. */
-  in->user_given = pr_table_get(session.notes, "mod_auth.orig-user",
+  in->user_given = pr_table_get(session.notes, SECFTP_ORIG_USER_NOTE,
     NULL) != NULL;
   in->logged_out = secftp_sess.logged_out;
   in->ftp = st->ftp;
@@ -346,7 +346,7 @@ modret_t *secftp_cmd_auth(cmd_rec *cmd) {
   /* An accepted AUTH requires USER (and PASS) again (RFC 2228 section
    * 3): a USER sent before it, in the clear, begins no login.
    */
-  (void) pr_table_remove(session.notes, "mod_auth.orig-user", NULL);
+  (void) pr_table_remove(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
 
   pr_response_send(R_234, "AUTH %s successful",
     ((char *) cmd->argv[1]));
