@@ -7,8 +7,10 @@ import os
 import re
 import socket
 import ssl
+import time
 
 import harness
+import pki
 from harness import (Raw, Server, USERS, check, check_eq, test)
 
 CONFTAB = os.path.join(harness.ROOT, "mod_secftp.c")
@@ -301,14 +303,20 @@ def hostile_control_input_never_stops_the_daemon():
               "failed handshakes not in SecureFTPLog: " + srv.log())
 
 
+def _client_certmap(name):
+    """A SecureCertMap file mapping the harness's client.crt to alice."""
+    path = os.path.join(harness.run_dir(), name + "-certmap")
+    with open(path, "w") as f:
+        f.write("cert %s alice\n" % pki.fingerprint(
+            harness.cert("client.crt")))
+    return path
+
+
 @test
 def every_trace_channel_speaks():
     """SPEC 6: trace channels secftp, secftp.tls, secftp.policy,
     secftp.certmap, secftp.data."""
-    import pki
-    certmap = os.path.join(harness.run_dir(), "trace-certmap")
-    with open(certmap, "w") as f:
-        f.write("cert %s alice\n" % pki.fingerprint(harness.cert("client.crt")))
+    certmap = _client_certmap("trace")
     conf = ("SecureFTP required\nSecureLogin optional\n"
             "SecureCACertificate {certs}/ca.crt\nSecureCertMap %s\n" % certmap)
     channels = ("secftp", "secftp.tls", "secftp.policy", "secftp.certmap",
@@ -339,7 +347,6 @@ def every_trace_channel_speaks():
 def _short_lived_cert(seconds):
     """A CA-signed localhost certificate valid from an hour ago until
     `seconds` from now; returns (crt, key, end time)."""
-    import time
     d = os.path.join(harness.run_dir(), "shortlived")
     os.makedirs(d, exist_ok=True)
     crt, key = os.path.join(d, "short.crt"), os.path.join(d, "short.key")
@@ -358,7 +365,8 @@ def _short_lived_cert(seconds):
     end = time.time() + seconds
     fmt = "%Y%m%d%H%M%SZ"
     r = harness.run(["openssl", "ca", "-batch", "-config",
-                     os.path.join(d, "ca.cnf"), "-cert", harness.cert("ca.crt"),
+                     os.path.join(d, "ca.cnf"),
+                     "-cert", harness.cert("ca.crt"),
                      "-keyfile", harness.cert("ca.key"), "-in", crt + ".csr",
                      "-out", crt,
                      "-startdate", time.strftime(fmt, time.gmtime(end - 3600)),
@@ -372,11 +380,10 @@ def _short_lived_cert(seconds):
 def auth_431_when_the_certificate_expired_at_run_time():
     """SPEC 3.1 and 6: 431 is for a certificate that became unusable at
     run time (valid at startup, expired since)."""
-    import time
     crt, key, end = _short_lived_cert(25)
     conf = "SecureCertificate %s %s\n" % (crt, key)
-    srv = Server("expires", secure=False,
-                 conf="SecureEngine on\nSecureFTPLog {dir}/secftp.log\n" + conf)
+    srv = Server("expires", secure=False, conf="SecureEngine on\n"
+                 "SecureFTPLog {dir}/secftp.log\n" + conf)
     with srv:
         check(time.time() < end - 2, "the server took too long to start")
         time.sleep(max(0, end - time.time()) + 1.5)
@@ -480,10 +487,7 @@ def notes_and_environment_names_and_formats():
     """SPEC 5 and 6 (Names and formats), as an admin's ExtendedLog sees
     them: session.notes and, with StdEnvVars, the same names in the
     environment."""
-    import pki
-    certmap = os.path.join(harness.run_dir(), "formats-certmap")
-    with open(certmap, "w") as f:
-        f.write("cert %s alice\n" % pki.fingerprint(harness.cert("client.crt")))
+    certmap = _client_certmap("formats")
     names = ("SECFTP", "SECFTP_PROTOCOL", "SECFTP_CIPHER", "SECFTP_DATA_PROT",
              "SECFTP_CLIENT_SERIAL", "SECFTP_CLIENT_FINGERPRINT",
              "SECFTP_CERT_USER", "SECFTP_AUTH_METHOD")
