@@ -237,7 +237,7 @@ static void read_close_notify(SSL *ssl, int fd, time_t deadline) {
  * - one that waits for ours first: after a short grace, send it, then
  *   read theirs.
  */
-static void exchange_close_notify(SSL *ssl, int fd, long timeout) {
+static int exchange_close_notify(SSL *ssl, int fd, long timeout) {
   time_t deadline = time(NULL) + timeout;
 
   switch (peek_next(fd, time(NULL) + 1)) {
@@ -246,14 +246,14 @@ static void exchange_close_notify(SSL *ssl, int fd, long timeout) {
       if (SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN) {
         ERR_clear_error();
         (void) SSL_shutdown(ssl);
-        return;
+        return TRUE;
       }
       break;
 
     case NEXT_CLEAR:
       pr_trace_msg(SECFTP_TRACE_TLS, 9, "client went on in the clear "
         "without close_notify");
-      return;
+      return FALSE;
 
     case NEXT_NOTHING:
       break;
@@ -263,18 +263,21 @@ static void exchange_close_notify(SSL *ssl, int fd, long timeout) {
   (void) SSL_shutdown(ssl);
   read_close_notify(ssl, fd, deadline);
   if (!(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN)) {
-    secftp_log("no close_notify from the client within %lds; going on in "
-      "the clear", timeout);
+    secftp_log("no close_notify from the client (within %lds); going on "
+      "in the clear", timeout);
+    return FALSE;
   }
+
+  return TRUE;
 }
 
-void secftp_ctrl_unprotect(int notify) {
+int secftp_ctrl_unprotect(int notify) {
   SSL *ssl = secftp_sess.ctrl_ssl;
-  int fd;
+  int fd, exchanged = FALSE;
 
   if (ssl == NULL ||
       !(secftp_sess.state & SECFTP_STATE_CTRL_TLS)) {
-    return;
+    return FALSE;
   }
 
   (void) secftp_netio_detach(session.c->instrm);
@@ -294,7 +297,8 @@ void secftp_ctrl_unprotect(int notify) {
      * session: OpenSSL returns WANT_READ instead of waiting.
      */
     (void) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-    exchange_close_notify(ssl, fd, secftp_sess.settings.handshake_timeout);
+    exchanged = exchange_close_notify(ssl, fd,
+      secftp_sess.settings.handshake_timeout);
     (void) fcntl(fd, F_SETFL, flags);
   }
 
@@ -309,6 +313,7 @@ void secftp_ctrl_unprotect(int notify) {
   secftp_sess.state &= ~SECFTP_STATE_CTRL_TLS;
   session.rfc2228_mech = NULL;
   (void) pr_session_set_protocol("ftp");
+  return exchanged;
 }
 
 /* usage: AUTH mechanism */
@@ -410,7 +415,7 @@ modret_t *secftp_cmd_ccc(cmd_rec *cmd) {
   struct secftp_policy_in in;
   struct secftp_verdict v;
   modret_t *refused;
-  int notify;
+  int notify, exchanged;
 
   if (!secftp_session_enabled()) {
     return PR_DECLINED(cmd);
@@ -425,13 +430,14 @@ modret_t *secftp_cmd_ccc(cmd_rec *cmd) {
   /* The 200 still goes out protected; then TLS ends, TCP stays. */
   pr_response_send(v.code, "%s", v.reason);
   notify = secftp_sess.settings.rfc_level != SECFTP_RFC_CCC_NONOTIFY;
-  secftp_ctrl_unprotect(notify);
+  exchanged = secftp_ctrl_unprotect(notify);
   secftp_sess.state |= SECFTP_STATE_CCC;
 
   secftp_log("CCC from %s: control connection now clear (%s); data "
     "protection stays PROT %c", pr_netaddr_get_ipstr(session.c->remote_addr),
-    notify ? "close_notify exchanged" : "without close_notify, "
-    "SecureRFCLevel ccc_nonotify", secftp_sess.prot);
+    !notify ? "without close_notify, SecureRFCLevel ccc_nonotify" :
+      exchanged ? "close_notify exchanged" :
+      "the client sent no close_notify", secftp_sess.prot);
   return PR_HANDLED(cmd);
 }
 

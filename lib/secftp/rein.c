@@ -72,7 +72,7 @@ modret_t *secftp_cmd_rein(cmd_rec *cmd) {
   pr_response_send(v.code, "%s", v.reason);
   implicit = (secftp_sess.state & SECFTP_STATE_IMPLICIT) != 0;
   if (!implicit) {
-    secftp_ctrl_unprotect(TRUE);
+    (void) secftp_ctrl_unprotect(TRUE);
     secftp_sess.state = 0;
     secftp_session_set_prot('C');
 

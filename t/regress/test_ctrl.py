@@ -184,6 +184,9 @@ def ccc_client_goes_on_in_clear_at_once():
         check_eq(code, 257, "first clear command after CCC: " + text)
         check_eq(c.cmd("NOOP")[0], 200, "NOOP in the clear")
         c.close()
+        check(srv.wait_log("CCC from 127.0.0.1: control connection now "
+                           r"clear \(the client sent no close_notify\)"),
+              "the log claims a close_notify exchange: " + srv.log())
 
 
 @test
