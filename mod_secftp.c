@@ -130,6 +130,7 @@ static int secftp_sess_init(void) {
   }
 
   secftp_ctrl_add_feats();
+  secftp_ctrl_add_help();
   secftp_certuser_sess_init();
   secftp_auth_sess_init();
 

@@ -131,13 +131,53 @@ def _port_block_free(start, count):
     return True
 
 
+# Test servers take blocks of ports below the kernel's ephemeral range
+# (32768 and up by default), where no client connection's own port can
+# take a listening or passive port away.  A block is reserved for the
+# whole machine by a file named after it, holding the owner's pid: tests
+# running in parallel (several runs, several worktrees) never share one.
+PORT_LOW, PORT_HIGH = 20000, 32768
+PORT_RESERVATIONS = "/tmp/secftp-test-ports"
+
+
+def _reserve_block(start):
+    os.makedirs(PORT_RESERVATIONS, mode=0o1777, exist_ok=True)
+    path = os.path.join(PORT_RESERVATIONS, str(start))
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            try:
+                with open(path) as f:
+                    owner = int(f.read().strip() or "0")
+                if owner > 0:
+                    os.kill(owner, 0)
+                    return False
+            except ProcessLookupError:
+                pass
+            except (OSError, ValueError):
+                return False
+            # The owner is gone: the block is free again.
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            continue
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        return True
+    return False
+
+
 def allocate_ports(count=16):
-    """A block of free consecutive loopback ports, chosen at random."""
+    """A block of free consecutive loopback ports, reserved for this
+    process, chosen at random."""
     import random
+    blocks = (PORT_HIGH - PORT_LOW) // count
     with _port_lock:
-        for _ in range(200):
-            start = random.randrange(20000, 60000 - count)
-            if _port_block_free(start, count):
+        for _ in range(500):
+            start = PORT_LOW + count * random.randrange(blocks)
+            if _port_block_free(start, count) and _reserve_block(start):
                 return start
     raise RuntimeError("no free port block")
 
