@@ -178,7 +178,7 @@ static conftable secftp_conftab[] = {
   { "SecurePortAccess",		secftp_set_port_access,		NULL },
   { "SecureProtocol",		secftp_set_protocol,		NULL },
   { "SecureRFCLevel",		secftp_set_enum,		NULL },
-  { "SecureSessionCache",	secftp_set_session_cache,	NULL },
+  { "SecureSessionCache",	secftp_set_enum,	NULL },
   { "SecureSessionReuse",	secftp_set_enum,		NULL },
   { "SecureTicketKeyFile",	secftp_set_ticket_key_file,	NULL },
   { "SecureTicketKeyLifetime",	secftp_set_ticket_key_lifetime,	NULL },

@@ -36,6 +36,7 @@ static const struct enum_directive enum_directives[] = {
   { "SecureSessionReuse", secftp_reuse_tokens, SECFTP_SERVER_CTX },
   { "SecureRFCLevel", secftp_rfc_level_tokens, SECFTP_SERVER_CTX },
   { "SecureALPN", secftp_alpn_tokens, SECFTP_SERVER_CTX },
+  { "SecureSessionCache", secftp_session_cache_tokens, SECFTP_SERVER_CTX },
   { NULL, NULL, 0 }
 };
 

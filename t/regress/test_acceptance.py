@@ -45,7 +45,10 @@ BAD_VALUES = {
     "SecurePortAccess": "@",
     "SecureProtocol": "SSLv3",
     "SecureRFCLevel": "rfc959",
+    "SecureSessionCache": "memcache",
     "SecureSessionReuse": "sometimes",
+    "SecureTicketKeyFile": "relative/ticket.key",
+    "SecureTicketKeyLifetime": "12d",
     "SecureVerifyDepth": "deep",
     "SecureVerifyOrder": "ldap",
 }
@@ -67,7 +70,9 @@ ONE_VALUE = {
     "SecureMasqueradeAddress": "127.0.0.1",
     "SecurePassword": "required",
     "SecureRFCLevel": "rfc4217",
+    "SecureSessionCache": "internal",
     "SecureSessionReuse": "required",
+    "SecureTicketKeyLifetime": "12h",
     "SecureVerifyDepth": "9",
 }
 
