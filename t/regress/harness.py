@@ -236,6 +236,26 @@ SecureFTPLog {dir}/secftp.log
 """
 
 
+def implicit_vhost(extra="", log="secftp-implicit.log"):
+    """A <VirtualHost> on {port2} that speaks implicit FTPS, with the test
+    accounts; extra lines go inside it."""
+    return """
+<VirtualHost 127.0.0.1>
+  Port {port2}
+  SecureEngine on
+  SecureImplicit on
+  SecureCertificate {certs}/server.crt {certs}/server.key
+  SecureFTPLog {dir}/%s
+  AuthOrder mod_auth_file.c
+  AuthUserFile {dir}/passwd
+  AuthGroupFile {dir}/group
+  RequireValidShell off
+  DefaultRoot ~
+%s
+</VirtualHost>
+""" % (log, extra)
+
+
 class Server:
     """A proftpd with mod_secftp, configured for one test.
 
@@ -306,13 +326,17 @@ class Server:
             env["LD_PRELOAD"] = os.environ["SECFTP_PRELOAD"]
         return env
 
+    def _spawn(self):
+        """Starts proftpd in its own process group, stderr to a file."""
+        self.stderr_path = os.path.join(self.dir, "stderr.log")
+        with open(self.stderr_path, "w") as err:
+            self.proc = subprocess.Popen(
+                self._command(), stdout=subprocess.DEVNULL, stderr=err,
+                start_new_session=True, env=self._env())
+
     def start(self, timeout=20):
         """Starts proftpd and waits until it accepts connections."""
-        self.stderr_path = os.path.join(self.dir, "stderr.log")
-        self.proc = subprocess.Popen(
-            self._command(), stdout=subprocess.DEVNULL,
-            stderr=open(self.stderr_path, "w"), start_new_session=True,
-            env=self._env())
+        self._spawn()
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -331,11 +355,7 @@ class Server:
     def start_expecting_failure(self, timeout=20):
         """Starts proftpd expecting it to refuse to start; returns its
         messages (stderr and SystemLog)."""
-        self.stderr_path = os.path.join(self.dir, "stderr.log")
-        self.proc = subprocess.Popen(
-            self._command(), stdout=subprocess.DEVNULL,
-            stderr=open(self.stderr_path, "w"), start_new_session=True,
-            env=self._env())
+        self._spawn()
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -8,8 +8,8 @@ import socket
 import struct
 import time
 
-from harness import (Raw, Server, cert, check, check_eq, client_context,
-                     curl, ftps, lftp, run, test, USERS)
+from harness import (Raw, Server, USERS, cert, check, check_eq, client_context,
+                     curl, ftps, implicit_vhost, lftp, test)
 
 CLEAR = "SecureCtrlConn clear\n"
 
@@ -18,22 +18,8 @@ CLEAR = "SecureCtrlConn clear\n"
 # SecureSessionReuse required their data connections get 522.
 CLEAR_NO_REUSE = CLEAR + "SecureSessionReuse allowed\n"
 
-IMPLICIT_VHOST = """
-<VirtualHost 127.0.0.1>
-  Port {port2}
-  SecureEngine on
-  SecureImplicit on
-  SecureCtrlConn clear
-  SecureHandshakeTimeout 2
-  SecureCertificate {certs}/server.crt {certs}/server.key
-  SecureFTPLog {dir}/secftp-implicit.log
-  AuthOrder mod_auth_file.c
-  AuthUserFile {dir}/passwd
-  AuthGroupFile {dir}/group
-  RequireValidShell off
-  DefaultRoot ~
-</VirtualHost>
-"""
+IMPLICIT_VHOST = implicit_vhost("  SecureCtrlConn clear\n"
+                                "  SecureHandshakeTimeout 2")
 
 
 def login_tls(srv, user="alice"):

@@ -12,9 +12,9 @@ import ssl
 import threading
 import time
 
-from harness import (Raw, ReusingFTP_TLS, Server, cert, check, check_eq,
-                     client_context, curl, ftps, lftp, test, USERS,
-                     NOBODY_UID, NOBODY_GID)
+from harness import (NOBODY_GID, NOBODY_UID, Raw, ReusingFTP_TLS, Server,
+                     USERS, cert, check, check_eq, client_context, curl, ftps,
+                     implicit_vhost, lftp, test)
 
 MARKER = b"SECFTP-PLAINTEXT-MARKER-"
 
@@ -613,21 +613,7 @@ def abort_during_protected_download():
 @test
 def implicit_and_auth_tls_p_protect_data():
     data = (MARKER * 20000)[:400000]
-    vhost = """
-<VirtualHost 127.0.0.1>
-  Port {port2}
-  SecureEngine on
-  SecureImplicit on
-  SecureCertificate {certs}/server.crt {certs}/server.key
-  SecureFTPLog {dir}/secftp-implicit.log
-  AuthOrder mod_auth_file.c
-  AuthUserFile {dir}/passwd
-  AuthGroupFile {dir}/group
-  RequireValidShell off
-  DefaultRoot ~
-  AllowOverwrite on
-</VirtualHost>
-"""
+    vhost = implicit_vhost("  AllowOverwrite on")
     with Server("implicit_data", vhosts=vhost, conf="UseSendfile on\n") as srv:
         put_file(srv, "alice", "m.bin", data)
         out = os.path.join(srv.dir, "m.out")
