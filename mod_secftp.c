@@ -130,6 +130,7 @@ static int secftp_sess_init(void) {
   }
 
   secftp_ctrl_add_feats();
+  secftp_ctrl_add_help();
   secftp_certuser_sess_init();
   secftp_auth_sess_init();
 
@@ -177,7 +178,7 @@ static conftable secftp_conftab[] = {
   { "SecurePortAccess",		secftp_set_port_access,		NULL },
   { "SecureProtocol",		secftp_set_protocol,		NULL },
   { "SecureRFCLevel",		secftp_set_enum,		NULL },
-  { "SecureSessionCache",	secftp_set_session_cache,	NULL },
+  { "SecureSessionCache",	secftp_set_enum,	NULL },
   { "SecureSessionReuse",	secftp_set_enum,		NULL },
   { "SecureTicketKeyFile",	secftp_set_ticket_key_file,	NULL },
   { "SecureTicketKeyLifetime",	secftp_set_ticket_key_lifetime,	NULL },

@@ -36,4 +36,13 @@ extern module secftp_module;
 /* The module's name as it appears in events, notes and log lines. */
 #define SECFTP_EVENT_PREFIX		"mod_secftp."
 
+/* CHECK_ARGS only counts a minimum: a directive that takes one value also
+ * refuses a second one ("SecureDataConn private clear"), naming it.
+ */
+#define SECFTP_CHECK_ONE_ARG(cmd) \
+  CHECK_ARGS(cmd, 1); \
+  if ((cmd)->argc > 2) \
+    CONF_ERROR(cmd, pstrcat((cmd)->tmp_pool, "unexpected value '", \
+      (char *) (cmd)->argv[2], "': takes one value", NULL))
+
 #endif /* MOD_SECFTP_H */

@@ -16,7 +16,6 @@ and the SPEC section 7 target.
 import ftplib
 import hashlib
 import os
-import shutil
 import signal
 import socket
 import ssl

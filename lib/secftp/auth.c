@@ -7,9 +7,6 @@
 #include "secftp/log.h"
 #include "secftp/session.h"
 
-/* mod_auth's note holding the name of the last USER command. */
-#define ORIG_USER_NOTE		"mod_auth.orig-user"
-
 /* What the current USER command was granted.  Kept in a fixed buffer: a
  * client can send any number of USER commands.
  */
@@ -40,7 +37,9 @@ static modret_t *refuse_login(cmd_rec *cmd, const char *user,
     const char *policy, const char *why) {
   secftp_log("%s %s refused (%s): %s", (char *) cmd->argv[0], user, policy,
     why);
-  (void) pr_table_remove(session.notes, ORIG_USER_NOTE, NULL);
+  (void) pr_table_remove(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
+  pr_trace_msg(SECFTP_TRACE_POLICY, 3, "%s %s refused by %s",
+    (char *) cmd->argv[0], user, policy);
   pr_event_generate(SECFTP_EVENT_PREFIX "policy-denied", policy);
 
   pr_response_add_err(R_530, _("Login refused: %s (%s)"), why, policy);
@@ -165,7 +164,7 @@ modret_t *secftp_auth_pre_pass(cmd_rec *cmd) {
   /* Whatever path set mod_auth's user name, PASS completes a login only
    * for the user this USER bound to the certificate.
    */
-  user = pr_table_get(session.notes, ORIG_USER_NOTE, NULL);
+  user = pr_table_get(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
   if (user != NULL &&
       strcmp(user, binding.user) != 0) {
     return refuse_login(cmd, user, "SecureLogin verify_user", pstrcat(

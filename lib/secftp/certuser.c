@@ -228,6 +228,7 @@ static void map_cert(X509 *cert, const char *fingerprint) {
 
     secftp_log("client certificate %s maps to no user: %s (SecureCertMap "
       "%s%s)", fingerprint, res.reason, st->certmap_path, where);
+    pr_trace_msg(SECFTP_TRACE_CERTMAP, 5, "%s: no user", fingerprint);
     return;
   }
 
@@ -235,6 +236,8 @@ static void map_cert(X509 *cert, const char *fingerprint) {
   secftp_session_set_fact("SECFTP_CERT_USER", mapping.user);
   secftp_log("client certificate %s maps to user '%s' (SecureCertMap %s, "
     "line %u)", fingerprint, mapping.user, st->certmap_path, res.line);
+  pr_trace_msg(SECFTP_TRACE_CERTMAP, 5, "%s: user '%s' (line %u)",
+    fingerprint, mapping.user, res.line);
   pr_event_generate(SECFTP_EVENT_PREFIX "cert-mapped", mapping.user);
 }
 

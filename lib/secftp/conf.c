@@ -36,6 +36,7 @@ static const struct enum_directive enum_directives[] = {
   { "SecureSessionReuse", secftp_reuse_tokens, SECFTP_SERVER_CTX },
   { "SecureRFCLevel", secftp_rfc_level_tokens, SECFTP_SERVER_CTX },
   { "SecureALPN", secftp_alpn_tokens, SECFTP_SERVER_CTX },
+  { "SecureSessionCache", secftp_session_cache_tokens, SECFTP_SERVER_CTX },
   { NULL, NULL, 0 }
 };
 
@@ -76,7 +77,7 @@ static int get_int_param(server_rec *s, const char *name, int *value) {
 modret_t *secftp_set_engine(cmd_rec *cmd) {
   int engine;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
   engine = secftp_parse_bool(cmd->argv[1]);
@@ -93,7 +94,7 @@ modret_t *secftp_set_engine(cmd_rec *cmd) {
 modret_t *secftp_set_implicit(cmd_rec *cmd) {
   int implicit;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL);
 
   implicit = secftp_parse_bool(cmd->argv[1]);
@@ -124,7 +125,7 @@ modret_t *secftp_set_enum(cmd_rec *cmd) {
     CONF_ERROR(cmd, "not an enumerated mod_secftp directive");
   }
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, d->contexts);
 
   if (secftp_token_lookup(d->tokens, cmd->argv[1], &value) < 0) {
@@ -214,7 +215,7 @@ modret_t *secftp_set_options(cmd_rec *cmd) {
 modret_t *secftp_set_handshake_timeout(cmd_rec *cmd) {
   long secs;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
   if (secftp_parse_seconds(cmd->argv[1], 1, 3600, &secs) < 0) {
@@ -230,7 +231,7 @@ modret_t *secftp_set_handshake_timeout(cmd_rec *cmd) {
 modret_t *secftp_set_verify_depth(cmd_rec *cmd) {
   long depth;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
   if (secftp_parse_seconds(cmd->argv[1], 0, 100, &depth) < 0) {
@@ -244,7 +245,7 @@ modret_t *secftp_set_verify_depth(cmd_rec *cmd) {
 
 /* usage: SecureFTPLog path|none */
 modret_t *secftp_set_log(cmd_rec *cmd) {
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
   if (strcasecmp(cmd->argv[1], "none") != 0 &&
@@ -262,9 +263,13 @@ modret_t *secftp_set_certificate(cmd_rec *cmd) {
   const char *cert_path, *key_path, *problem;
 
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
-  if (cmd->argc != 2 &&
-      cmd->argc != 3) {
-    CONF_ERROR(cmd, "wrong number of parameters: cert-file [key-file]");
+  if (cmd->argc < 2) {
+    CONF_ERROR(cmd, "missing parameters: cert-file [key-file]");
+  }
+
+  if (cmd->argc > 3) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "unexpected value '",
+      (char *) cmd->argv[3], "': expected cert-file [key-file]", NULL));
   }
 
   cert_path = cmd->argv[1];
@@ -289,7 +294,7 @@ modret_t *secftp_set_certificate(cmd_rec *cmd) {
 modret_t *secftp_set_ca_path(cmd_rec *cmd) {
   const char *problem;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
   /* Loaded now, as root, so that a bad file stops startup on this line. */
@@ -311,7 +316,7 @@ modret_t *secftp_set_certmap(cmd_rec *cmd) {
   const char *problem;
   config_rec *c;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
 
   /* Parsed whole at startup (and again at every restart): a bad rule

@@ -44,13 +44,22 @@ int secftp_ctrl_logged_in(void) {
 
 void secftp_ctrl_policy_in(struct secftp_policy_in *in) {
   const struct secftp_settings *st = &secftp_sess.settings;
+  const int *dataconn;
 
   memset(in, 0, sizeof(*in));
   in->state = secftp_sess.state;
   in->logged_in = secftp_ctrl_logged_in();
+  /* mod_auth keeps the USER name until the login succeeds or fails. */
+  in->user_given = pr_table_get(session.notes, SECFTP_ORIG_USER_NOTE,
+    NULL) != NULL;
   in->logged_out = secftp_sess.logged_out;
   in->ftp = st->ftp;
-  in->dataconn = st->dataconn;
+  /* mod_ifsession merges the SecureDataConn of a matching <IfUser>,
+   * <IfGroup> or <IfClass> into the server's configuration (at login, or
+   * at connect for classes): from then on that value governs.
+   */
+  dataconn = get_param_ptr(main_server->conf, "SecureDataConn", FALSE);
+  in->dataconn = dataconn != NULL ? *dataconn : st->dataconn;
   in->ctrlconn = st->ctrlconn;
   in->rfc_level = st->rfc_level;
   in->opts = st->opts;
@@ -63,7 +72,11 @@ modret_t *secftp_ctrl_refuse(cmd_rec *cmd, const struct secftp_verdict *v) {
     secftp_log("%s refused from %s by policy %s: %s %s",
       (char *) cmd->argv[0], pr_netaddr_get_ipstr(session.c->remote_addr),
       v->policy, v->code, v->reason);
-    pr_event_generate(SECFTP_EVENT_PREFIX "policy-denied", cmd);
+    pr_trace_msg(SECFTP_TRACE_POLICY, 3, "%s refused by %s: %s",
+      (char *) cmd->argv[0], v->policy, v->code);
+
+    /* The event's data is the policy's name, as for login refusals. */
+    pr_event_generate(SECFTP_EVENT_PREFIX "policy-denied", v->policy);
 
   } else {
     secftp_log("%s refused from %s: %s %s", (char *) cmd->argv[0],
@@ -224,7 +237,7 @@ static void read_close_notify(SSL *ssl, int fd, time_t deadline) {
  * - one that waits for ours first: after a short grace, send it, then
  *   read theirs.
  */
-static void exchange_close_notify(SSL *ssl, int fd, long timeout) {
+static int exchange_close_notify(SSL *ssl, int fd, long timeout) {
   time_t deadline = time(NULL) + timeout;
 
   switch (peek_next(fd, time(NULL) + 1)) {
@@ -233,14 +246,14 @@ static void exchange_close_notify(SSL *ssl, int fd, long timeout) {
       if (SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN) {
         ERR_clear_error();
         (void) SSL_shutdown(ssl);
-        return;
+        return TRUE;
       }
       break;
 
     case NEXT_CLEAR:
       pr_trace_msg(SECFTP_TRACE_TLS, 9, "client went on in the clear "
         "without close_notify");
-      return;
+      return FALSE;
 
     case NEXT_NOTHING:
       break;
@@ -250,22 +263,31 @@ static void exchange_close_notify(SSL *ssl, int fd, long timeout) {
   (void) SSL_shutdown(ssl);
   read_close_notify(ssl, fd, deadline);
   if (!(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN)) {
-    secftp_log("no close_notify from the client within %lds; going on in "
-      "the clear", timeout);
+    secftp_log("no close_notify from the client (within %lds); going on "
+      "in the clear", timeout);
+    return FALSE;
   }
+
+  return TRUE;
 }
 
-void secftp_ctrl_unprotect(int notify) {
+int secftp_ctrl_unprotect(int notify) {
   SSL *ssl = secftp_sess.ctrl_ssl;
-  int fd;
+  int fd, exchanged = FALSE;
 
   if (ssl == NULL ||
       !(secftp_sess.state & SECFTP_STATE_CTRL_TLS)) {
-    return;
+    return FALSE;
   }
 
   (void) secftp_netio_detach(session.c->instrm);
   (void) secftp_netio_detach(session.c->outstrm);
+
+  /* Commands the client pipelined behind CCC/REIN inside TLS are dropped,
+   * like those in later records (read_close_notify): what arrives after
+   * the reply is never taken for a command.
+   */
+  secftp_netio_discard_buffered(session.c->instrm);
 
   fd = SSL_get_fd(ssl);
   if (notify) {
@@ -275,7 +297,8 @@ void secftp_ctrl_unprotect(int notify) {
      * session: OpenSSL returns WANT_READ instead of waiting.
      */
     (void) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-    exchange_close_notify(ssl, fd, secftp_sess.settings.handshake_timeout);
+    exchanged = exchange_close_notify(ssl, fd,
+      secftp_sess.settings.handshake_timeout);
     (void) fcntl(fd, F_SETFL, flags);
   }
 
@@ -283,12 +306,14 @@ void secftp_ctrl_unprotect(int notify) {
    * object stays (the session is the one data connections resume) until
    * the session ends or a new AUTH replaces it.
    */
+  SSL_set_quiet_shutdown(ssl, 1);
   SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN|SSL_RECEIVED_SHUTDOWN);
   ERR_clear_error();
 
   secftp_sess.state &= ~SECFTP_STATE_CTRL_TLS;
   session.rfc2228_mech = NULL;
   (void) pr_session_set_protocol("ftp");
+  return exchanged;
 }
 
 /* usage: AUTH mechanism */
@@ -309,10 +334,24 @@ modret_t *secftp_cmd_auth(cmd_rec *cmd) {
     return refused;
   }
 
+  if (!secftp_tls_ctx_has_usable_cert(secftp_sess.ctx)) {
+    static const struct secftp_verdict no_cert = {
+      "431", "No usable server certificate: it has expired or is not yet "
+        "valid (SecureCertificate)", NULL, 0, 0, 0
+    };
+
+    return secftp_ctrl_refuse(cmd, &no_cert);
+  }
+
   if (v.action == SECFTP_ACT_AUTH_LOGOUT) {
     /* RFC 4217 section 4.2: a new AUTH ends the login. */
     secftp_rein_logout("AUTH after login");
   }
+
+  /* An accepted AUTH requires USER (and PASS) again (RFC 2228 section
+   * 3): a USER sent before it, in the clear, begins no login.
+   */
+  (void) pr_table_remove(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
 
   pr_response_send(R_234, "AUTH %s successful",
     ((char *) cmd->argv[1]));
@@ -376,7 +415,7 @@ modret_t *secftp_cmd_ccc(cmd_rec *cmd) {
   struct secftp_policy_in in;
   struct secftp_verdict v;
   modret_t *refused;
-  int notify;
+  int notify, exchanged;
 
   if (!secftp_session_enabled()) {
     return PR_DECLINED(cmd);
@@ -391,13 +430,14 @@ modret_t *secftp_cmd_ccc(cmd_rec *cmd) {
   /* The 200 still goes out protected; then TLS ends, TCP stays. */
   pr_response_send(v.code, "%s", v.reason);
   notify = secftp_sess.settings.rfc_level != SECFTP_RFC_CCC_NONOTIFY;
-  secftp_ctrl_unprotect(notify);
+  exchanged = secftp_ctrl_unprotect(notify);
   secftp_sess.state |= SECFTP_STATE_CCC;
 
   secftp_log("CCC from %s: control connection now clear (%s); data "
     "protection stays PROT %c", pr_netaddr_get_ipstr(session.c->remote_addr),
-    notify ? "close_notify exchanged" : "without close_notify, "
-    "SecureRFCLevel ccc_nonotify", secftp_sess.prot);
+    !notify ? "without close_notify, SecureRFCLevel ccc_nonotify" :
+      exchanged ? "close_notify exchanged" :
+      "the client sent no close_notify", secftp_sess.prot);
   return PR_HANDLED(cmd);
 }
 
@@ -445,5 +485,19 @@ void secftp_ctrl_add_feats(void) {
       st->rfc_level != SECFTP_RFC_DRAFT &&
       !st->implicit) {
     (void) pr_feat_add("CCC");
+  }
+}
+
+void secftp_ctrl_add_help(void) {
+  const struct secftp_settings *st = &secftp_sess.settings;
+
+  pr_help_add(C_AUTH, _("<sp> TLS|TLS-C|SSL|TLS-P"), TRUE);
+  pr_help_add(C_PBSZ, _("<sp> 0"), TRUE);
+  pr_help_add(C_PROT, _("<sp> C|P"), TRUE);
+
+  /* At draft level CCC and REIN are answered 500 and 502. */
+  if (st->rfc_level != SECFTP_RFC_DRAFT) {
+    pr_help_add(C_CCC, _("(clear the control connection)"), TRUE);
+    pr_help_add(C_REIN, _("(reinitialize the session)"), TRUE);
   }
 }

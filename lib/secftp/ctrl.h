@@ -25,8 +25,9 @@ void secftp_ctrl_protect(const char *how);
 /* Ends TLS on the control connection (CCC, REIN); the TCP connection
  * stays.  With notify, close_notify is exchanged, tolerating a client that
  * goes on in the clear at once; without, TLS is dropped silently.
+ * Returns TRUE when the client's close_notify was received.
  */
-void secftp_ctrl_unprotect(int notify);
+int secftp_ctrl_unprotect(int notify);
 
 /* TRUE when a USER/PASS pair has succeeded and no REIN/AUTH has logged the
  * client out since.
@@ -43,5 +44,10 @@ modret_t *secftp_ctrl_refuse(cmd_rec *cmd, const struct secftp_verdict *v);
 
 /* Adds this session's FEAT lines. */
 void secftp_ctrl_add_feats(void);
+
+/* Marks the commands this session implements in HELP's list (the core
+ * lists the RFC 2228 verbs as unimplemented).
+ */
+void secftp_ctrl_add_help(void);
 
 #endif /* SECFTP_CTRL_H */

@@ -41,26 +41,6 @@ static pr_redis_t *sess_redis = NULL;
 /* Directive handlers
  */
 
-/* usage: SecureSessionCache internal|off|redis */
-modret_t *secftp_set_session_cache(cmd_rec *cmd) {
-  config_rec *c;
-  int value;
-
-  CHECK_ARGS(cmd, 1);
-  CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
-
-  if (secftp_token_lookup(secftp_session_cache_tokens, cmd->argv[1],
-      &value) < 0) {
-    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
-      (char *) cmd->argv[1], "': expected internal, off or redis", NULL));
-  }
-
-  c = add_config_param(cmd->argv[0], 1, NULL);
-  c->argv[0] = palloc(c->pool, sizeof(int));
-  *((int *) c->argv[0]) = value;
-  return PR_HANDLED(cmd);
-}
-
 /* Reads the secret from fd, which must be a root-only regular file of
  * SECFTP_RECORD_SECRET_MIN to _MAX bytes.  Returns NULL, or the problem.
  */
@@ -104,7 +84,7 @@ modret_t *secftp_set_ticket_key_file(cmd_rec *cmd) {
   config_rec *c;
   int fd, xerrno;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
 
   /* Read now, as root (also when a SIGHUP re-reads the configuration):
@@ -150,7 +130,7 @@ modret_t *secftp_set_ticket_key_lifetime(cmd_rec *cmd) {
   config_rec *c;
   long secs;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
 
   if (secftp_parse_duration(cmd->argv[1], 1, &secs) < 0) {

@@ -44,7 +44,6 @@ struct secftp_fleet_secret {
 };
 
 /* Directive handlers. */
-modret_t *secftp_set_session_cache(cmd_rec *cmd);
 modret_t *secftp_set_ticket_key_file(cmd_rec *cmd);
 modret_t *secftp_set_ticket_key_lifetime(cmd_rec *cmd);
 

@@ -442,7 +442,7 @@ int secftp_keys_use_keyrings(pool *p, SSL_CTX *ctx,
 modret_t *secftp_set_keyring(cmd_rec *cmd) {
   PKCS12 *p12;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
 
   if (pr_fs_valid_path(cmd->argv[1]) < 0) {
@@ -476,7 +476,7 @@ modret_t *secftp_set_passphrase_provider(cmd_rec *cmd) {
   struct stat st;
   int res;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
 
   path = cmd->argv[1];

@@ -23,7 +23,7 @@ modret_t *secftp_set_masquerade_address(cmd_rec *cmd) {
   const pr_netaddr_t *addr;
   config_rec *c;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
 
   if (*((char *) cmd->argv[1]) == '\0') {

@@ -11,6 +11,8 @@
 #include "secftp/log.h"
 #include "secftp/tls.h"
 
+#include <openssl/err.h>
+
 static pr_netio_t *secftp_netio = NULL;
 
 SSL *secftp_netio_get_ssl(pr_netio_stream_t *nstrm) {
@@ -65,9 +67,46 @@ static void netio_abort_cb(pr_netio_stream_t *nstrm) {
   nstrm->strm_flags |= PR_NETIO_SESS_ABORT;
 }
 
+/* The session is ending (QUIT, timeout, disconnect): the control
+ * connection's close_notify goes out before its socket is closed, so that
+ * the client can tell the end from a truncation.  The first of the two
+ * control streams to close sends it; nothing is read back, and nothing
+ * more is ever done with this TLS connection.
+ */
+static void ctrl_close_notify(pr_netio_stream_t *nstrm) {
+  SSL *ssl;
+
+  if (nstrm->strm_type != PR_NETIO_STRM_CTRL) {
+    return;
+  }
+
+  ssl = secftp_netio_get_ssl(nstrm);
+  if (ssl == NULL ||
+      (SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN)) {
+    return;
+  }
+
+  /* Never wait for a client that stopped reading: the socket is about to
+   * be closed anyway.
+   */
+  (void) fcntl(nstrm->strm_fd, F_SETFL,
+    fcntl(nstrm->strm_fd, F_GETFL) | O_NONBLOCK);
+
+  ERR_clear_error();
+  (void) SSL_shutdown(ssl);
+
+  /* Done: a later SSL_shutdown() (at exit, once the descriptor is closed
+   * and maybe reused) must not write anything, not even a retry.
+   */
+  SSL_set_quiet_shutdown(ssl, 1);
+  SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN|SSL_RECEIVED_SHUTDOWN);
+  ERR_clear_error();
+}
+
 static int netio_close_cb(pr_netio_stream_t *nstrm) {
   int res = 0;
 
+  ctrl_close_notify(nstrm);
   secftp_data_finish(nstrm);
 
   if (nstrm->strm_fd >= 0) {

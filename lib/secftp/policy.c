@@ -139,9 +139,10 @@ int secftp_policy_auth(const struct secftp_policy_in *in, const char *arg,
       "cleared by CCC for the rest of the session", NULL);
   }
 
-  if (in->logged_in &&
+  /* The draft knows AUTH only as the first step: before USER. */
+  if ((in->logged_in || in->user_given) &&
       in->rfc_level == SECFTP_RFC_DRAFT) {
-    return refuse(v, "534", "Unwilling to accept AUTH after login "
+    return refuse(v, "534", "Unwilling to accept AUTH after USER "
       "(SecureRFCLevel draft)", "SecureRFCLevel");
   }
 
@@ -175,22 +176,28 @@ static int refuse_unprotected(const struct secftp_policy_in *in,
   return refuse(v, "503", "Protection commands require AUTH first", NULL);
 }
 
-/* Parses a PBSZ size: decimal digits only, at most 2^32-1. */
+/* Parses a PBSZ size: decimal digits only, at most 2^32-1.  Leading
+ * zeros do not count towards the ten digits of that bound.
+ */
 static int valid_pbsz(const char *arg) {
   size_t i, len = strlen(arg);
 
   if (len == 0 ||
-      len > 10) {
+      strspn(arg, "0123456789") != len) {
     return FALSE;
   }
 
-  for (i = 0; i < len; i++) {
-    if (arg[i] < '0' || arg[i] > '9') {
-      return FALSE;
-    }
+  i = 0;
+  while (i + 1 < len &&
+         arg[i] == '0') {
+    i++;
   }
 
-  return strtoull(arg, NULL, 10) <= 4294967295ULL;
+  if (len - i > 10) {
+    return FALSE;
+  }
+
+  return strtoull(arg + i, NULL, 10) <= 4294967295ULL;
 }
 
 int secftp_policy_pbsz(const struct secftp_policy_in *in, const char *arg,

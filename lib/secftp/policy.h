@@ -27,6 +27,7 @@
 struct secftp_policy_in {
   unsigned int state;		/* SECFTP_PST_* */
   int logged_in;		/* a USER/PASS pair has succeeded */
+  int user_given;		/* USER was accepted (login may be pending) */
   int logged_out;		/* logged out by REIN or AUTH (rfc4217) and
 				 * not yet logged in again */
   int ftp;			/* enum secftp_ftp_policy */

@@ -22,7 +22,7 @@ void secftp_rein_logout(const char *how) {
     return;
   }
 
-  account = pr_table_get(session.notes, "mod_auth.orig-user", NULL);
+  account = pr_table_get(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
   secftp_sess.account = pstrdup(session.pool,
     account != NULL ? account : session.user);
   secftp_sess.auth_user = pstrdup(session.pool, session.user);
@@ -59,6 +59,11 @@ modret_t *secftp_cmd_rein(cmd_rec *cmd) {
 
   secftp_rein_logout("REIN");
 
+  /* REIN also ends a login that USER began (RFC 959 section 4.1.1): a PASS
+   * after it needs a USER first.  mod_auth finds that USER in this note.
+   */
+  (void) pr_table_remove(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
+
   /* The 220 goes out under the protection in force, then TLS ends with a
    * close_notify exchange.  An implicit FTPS port has no clear state to
    * return to: there the session goes back to its initial protected
@@ -67,7 +72,7 @@ modret_t *secftp_cmd_rein(cmd_rec *cmd) {
   pr_response_send(v.code, "%s", v.reason);
   implicit = (secftp_sess.state & SECFTP_STATE_IMPLICIT) != 0;
   if (!implicit) {
-    secftp_ctrl_unprotect(TRUE);
+    (void) secftp_ctrl_unprotect(TRUE);
     secftp_sess.state = 0;
     secftp_session_set_prot('C');
 
@@ -152,8 +157,8 @@ static modret_t *reauth_pass(cmd_rec *cmd) {
   /* mod_auth forgets the USER name on an unsuccessful PASS (and this PASS
    * takes that path, see reauth_user); keep it for the rest of the session.
    */
-  (void) pr_table_remove(session.notes, "mod_auth.orig-user", NULL);
-  (void) pr_table_add_dup(session.notes, "mod_auth.orig-user",
+  (void) pr_table_remove(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
+  (void) pr_table_add_dup(session.notes, SECFTP_ORIG_USER_NOTE,
     secftp_sess.account, 0);
 
   secftp_log("user %s logged in again", secftp_sess.account);

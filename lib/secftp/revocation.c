@@ -12,9 +12,13 @@ modret_t *secftp_set_verify_order(cmd_rec *cmd) {
   config_rec *c;
 
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
-  if (cmd->argc < 2 ||
-      cmd->argc > 3) {
-    CONF_ERROR(cmd, "wrong number of parameters: crl, ocsp, or crl ocsp");
+  if (cmd->argc < 2) {
+    CONF_ERROR(cmd, "missing parameters: crl, ocsp, or crl ocsp");
+  }
+
+  if (cmd->argc > 3) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "unexpected value '",
+      (char *) cmd->argv[3], "': expected crl, ocsp, or crl ocsp", NULL));
   }
 
   for (i = 1; i < cmd->argc; i++) {
@@ -49,7 +53,7 @@ modret_t *secftp_set_verify_order(cmd_rec *cmd) {
 
 /* usage: SecureOCSPResponder http://host[:port]/path */
 modret_t *secftp_set_ocsp_responder(cmd_rec *cmd) {
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
 
   if (secftp_ocsp_check_url(cmd->argv[1]) < 0) {
@@ -66,7 +70,7 @@ modret_t *secftp_set_ocsp_timeout(cmd_rec *cmd) {
   config_rec *c;
   long secs;
 
-  CHECK_ARGS(cmd, 1);
+  SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
 
   if (secftp_parse_seconds(cmd->argv[1], 1, SECFTP_OCSP_TIMEOUT_MAX,

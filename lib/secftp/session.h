@@ -17,6 +17,11 @@
 #define SECFTP_STATE_CCC	0x0004	/* control protection cleared by CCC */
 #define SECFTP_STATE_IMPLICIT	0x0008	/* implicit FTPS port */
 
+/* mod_auth's session note holding the name USER gave, until the login
+ * succeeds or fails.
+ */
+#define SECFTP_ORIG_USER_NOTE	"mod_auth.orig-user"
+
 struct secftp_session {
   /* This session's server configuration (a copy: HOST may switch it). */
   struct secftp_settings settings;

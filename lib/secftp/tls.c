@@ -85,6 +85,30 @@ const char *secftp_tls_cert_validity_problem(pool *p, const char *path,
   return NULL;
 }
 
+int secftp_tls_ctx_has_usable_cert(SSL_CTX *ctx) {
+  int usable = FALSE, res;
+
+  if (ctx == NULL) {
+    return FALSE;
+  }
+
+  /* One context may hold an RSA and an ECDSA certificate: any one that is
+   * valid now will do.  The walk leaves the first one current again.
+   */
+  for (res = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST);
+       res == 1 && !usable;
+       res = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT)) {
+    X509 *cert = SSL_CTX_get0_certificate(ctx);
+
+    usable = cert != NULL &&
+      X509_cmp_current_time(X509_get0_notAfter(cert)) > 0 &&
+      X509_cmp_current_time(X509_get0_notBefore(cert)) < 0;
+  }
+
+  (void) SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST);
+  return usable;
+}
+
 const char *secftp_tls_check_cert_files(pool *p, const char *cert_path,
     const char *key_path) {
   X509 *cert;
@@ -282,6 +306,21 @@ static int build_server(server_rec *s) {
 
   secftp_settings_load(s, &st);
   if (!st.engine) {
+    /* A policy that demands protection on a server that cannot offer it
+     * would quietly let every login through in the clear.
+     */
+    if (st.ftp == SECFTP_FTP_REQUIRED ||
+        st.dataconn == SECFTP_DATACONN_PRIVATE) {
+      int ftp = st.ftp == SECFTP_FTP_REQUIRED;
+
+      pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s' has '%s' "
+        "but SecureEngine off: no client could protect its login; turn "
+        "SecureEngine on, or set '%s' for this server", s->ServerName,
+        ftp ? "SecureFTP required" : "SecureDataConn private",
+        ftp ? "SecureFTP allowed" : "SecureDataConn clear");
+      return -1;
+    }
+
     return 0;
   }
 

@@ -168,6 +168,17 @@ START_TEST (auth_534_test) {
   auth("TLS");
   expect("534", SECFTP_ACT_NONE, "SecureRFCLevel");
 
+  /* draft: AUTH only before USER, so also between USER and PASS. */
+  in.logged_in = 0;
+  in.user_given = 1;
+  auth("TLS");
+  expect("534", SECFTP_ACT_NONE, "SecureRFCLevel");
+  in.rfc_level = SECFTP_RFC_RFC4217;
+  auth("TLS");
+  expect("234", SECFTP_ACT_AUTH, NULL);
+  in.user_given = 0;
+  in.logged_in = 1;
+
   /* rfc4217 and ccc_nonotify: accepted, with a logout. */
   in.rfc_level = SECFTP_RFC_RFC4217;
   auth("TLS");
@@ -198,6 +209,12 @@ START_TEST (pbsz_test) {
   pbsz(NULL);
   expect("501", SECFTP_ACT_NONE, NULL);
   pbsz("");
+  expect("501", SECFTP_ACT_NONE, NULL);
+  pbsz("00000000001");
+  expect("200", SECFTP_ACT_PBSZ, NULL);
+  pbsz("0004294967295");
+  expect("200", SECFTP_ACT_PBSZ, NULL);
+  pbsz("0004294967296");
   expect("501", SECFTP_ACT_NONE, NULL);
   pbsz("4294967296");
   expect("501", SECFTP_ACT_NONE, NULL);

@@ -131,13 +131,53 @@ def _port_block_free(start, count):
     return True
 
 
+# Test servers take blocks of ports below the kernel's ephemeral range
+# (32768 and up by default), where no client connection's own port can
+# take a listening or passive port away.  A block is reserved for the
+# whole machine by a file named after it, holding the owner's pid: tests
+# running in parallel (several runs, several worktrees) never share one.
+PORT_LOW, PORT_HIGH = 20000, 32768
+PORT_RESERVATIONS = "/tmp/secftp-test-ports"
+
+
+def _reserve_block(start):
+    os.makedirs(PORT_RESERVATIONS, mode=0o1777, exist_ok=True)
+    path = os.path.join(PORT_RESERVATIONS, str(start))
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            try:
+                with open(path) as f:
+                    owner = int(f.read().strip() or "0")
+                if owner > 0:
+                    os.kill(owner, 0)
+                    return False
+            except ProcessLookupError:
+                pass
+            except (OSError, ValueError):
+                return False
+            # The owner is gone: the block is free again.
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            continue
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        return True
+    return False
+
+
 def allocate_ports(count=16):
-    """A block of free consecutive loopback ports, chosen at random."""
+    """A block of free consecutive loopback ports, reserved for this
+    process, chosen at random."""
     import random
+    blocks = (PORT_HIGH - PORT_LOW) // count
     with _port_lock:
-        for _ in range(200):
-            start = random.randrange(20000, 60000 - count)
-            if _port_block_free(start, count):
+        for _ in range(500):
+            start = PORT_LOW + count * random.randrange(blocks)
+            if _port_block_free(start, count) and _reserve_block(start):
                 return start
     raise RuntimeError("no free port block")
 
@@ -194,6 +234,26 @@ SecureEngine on
 SecureCertificate {cert} {key}
 SecureFTPLog {dir}/secftp.log
 """
+
+
+def implicit_vhost(extra="", log="secftp-implicit.log"):
+    """A <VirtualHost> on {port2} that speaks implicit FTPS, with the test
+    accounts; extra lines go inside it."""
+    return """
+<VirtualHost 127.0.0.1>
+  Port {port2}
+  SecureEngine on
+  SecureImplicit on
+  SecureCertificate {certs}/server.crt {certs}/server.key
+  SecureFTPLog {dir}/%s
+  AuthOrder mod_auth_file.c
+  AuthUserFile {dir}/passwd
+  AuthGroupFile {dir}/group
+  RequireValidShell off
+  DefaultRoot ~
+%s
+</VirtualHost>
+""" % (log, extra)
 
 
 class Server:
@@ -266,13 +326,17 @@ class Server:
             env["LD_PRELOAD"] = os.environ["SECFTP_PRELOAD"]
         return env
 
+    def _spawn(self):
+        """Starts proftpd in its own process group, stderr to a file."""
+        self.stderr_path = os.path.join(self.dir, "stderr.log")
+        with open(self.stderr_path, "w") as err:
+            self.proc = subprocess.Popen(
+                self._command(), stdout=subprocess.DEVNULL, stderr=err,
+                start_new_session=True, env=self._env())
+
     def start(self, timeout=20):
         """Starts proftpd and waits until it accepts connections."""
-        self.stderr_path = os.path.join(self.dir, "stderr.log")
-        self.proc = subprocess.Popen(
-            self._command(), stdout=subprocess.DEVNULL,
-            stderr=open(self.stderr_path, "w"), start_new_session=True,
-            env=self._env())
+        self._spawn()
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -291,11 +355,7 @@ class Server:
     def start_expecting_failure(self, timeout=20):
         """Starts proftpd expecting it to refuse to start; returns its
         messages (stderr and SystemLog)."""
-        self.stderr_path = os.path.join(self.dir, "stderr.log")
-        self.proc = subprocess.Popen(
-            self._command(), stdout=subprocess.DEVNULL,
-            stderr=open(self.stderr_path, "w"), start_new_session=True,
-            env=self._env())
+        self._spawn()
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -11,8 +11,8 @@ import time
 
 import harness
 import pki
-from harness import (Raw, Server, cert, check, check_eq, client_context,
-                     curl, lftp, run, test, USERS)
+from harness import (Raw, Server, USERS, cert, check, check_eq, client_context,
+                     curl, implicit_vhost, lftp, run, test)
 
 
 class Pki:
@@ -636,24 +636,11 @@ def implicit_port_certificate_login():
     alice = p.example.issue("alice", "/O=Example Corp/CN=alice")
     certmap = p.write("certmap", 'filter subject="O=Example Corp" '
                       'user=@CN\n')
-    vhost = """
-<VirtualHost 127.0.0.1>
-  Port {port2}
-  SecureEngine on
-  SecureImplicit on
-  SecureCertificate {certs}/server.crt {certs}/server.key
-  SecureFTPLog {dir}/secftp.log
-  SecureLogin verify_user
-  SecureCACertificate %s
-  SecureCertMap %s
-  SecurePassword optional
-  AuthOrder mod_auth_file.c
-  AuthUserFile {dir}/passwd
-  AuthGroupFile {dir}/group
-  RequireValidShell off
-  DefaultRoot ~
-</VirtualHost>
-""" % (p.trusted, certmap)
+    vhost = implicit_vhost("  SecureLogin verify_user\n"
+                           "  SecureCACertificate %s\n"
+                           "  SecureCertMap %s\n"
+                           "  SecurePassword optional" % (p.trusted, certmap),
+                           log="secftp.log")
     with Server("implicit", vhosts=vhost) as srv:
         with Raw(srv.port2, implicit_ctx=cert_ctx(alice)) as c:
             check_eq(c.reply()[0], 220, "implicit greeting")

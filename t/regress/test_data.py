@@ -12,9 +12,9 @@ import ssl
 import threading
 import time
 
-from harness import (Raw, ReusingFTP_TLS, Server, cert, check, check_eq,
-                     client_context, curl, ftps, lftp, test, USERS,
-                     NOBODY_UID, NOBODY_GID)
+from harness import (NOBODY_GID, NOBODY_UID, Raw, ReusingFTP_TLS, Server,
+                     USERS, cert, check, check_eq, client_context, curl, ftps,
+                     implicit_vhost, lftp, test)
 
 MARKER = b"SECFTP-PLAINTEXT-MARKER-"
 
@@ -199,9 +199,11 @@ def rest_beyond_4gib_sparse():
 
 
 def _dataconn_case(name, conf, prot, path, want, user="alice", files=None,
-                   vhosts=""):
+                   vhosts="", prot_before_login=False):
     """Runs RETR/LIST of path with the given PROT; want is 'ok' or 521.
-    The control connection is raw, to see that no 150 precedes a 521."""
+    The control connection is raw, to see that no 150 precedes a 521.
+    prot_before_login sends PBSZ/PROT before USER: mod_ifsession's blocks
+    apply only at login, when PROT itself would be refused with 534."""
     with Server(name, conf=conf, vhosts=vhosts,
                 modules=("mod_ifsession.c",)) as srv:
         home = srv.home(user)
@@ -216,12 +218,15 @@ def _dataconn_case(name, conf, prot, path, want, user="alice", files=None,
         f = RecordingFTP(context=client_context(), timeout=20)
         f.connect("127.0.0.1", srv.port)
         f.auth()
-        f.login(user, USERS[user])
+        if not prot_before_login:
+            f.login(user, USERS[user])
         if prot == "P":
             f.prot_p()
         else:
             f.voidcmd("PBSZ 0")
             f.voidcmd("PROT C")
+        if prot_before_login:
+            f.login(user, USERS[user])
         f.voidcmd("TYPE I")
         host, port = ftplib.parse227(f.sendcmd("PASV"))
         data = socket.create_connection((host, port), timeout=10)
@@ -288,13 +293,25 @@ def dataconn_ifuser_ifgroup_ifclass():
   SecureDataConn private
 </IfUser>
 """
-    _dataconn_case("ifuser_bob", conf, "C", "pub/f.txt", 521, user="bob")
+    _dataconn_case("ifuser_bob", conf, "C", "pub/f.txt", 521, user="bob",
+                   prot_before_login=True)
     _dataconn_case("ifuser_alice", conf, "C", "pub/f.txt", "ok")
     conf = "<IfGroup nogroup>\n  SecureDataConn never\n</IfGroup>\n"
-    _dataconn_case("ifgroup", conf, "P", "pub/f.txt", 521)
+    _dataconn_case("ifgroup", conf, "P", "pub/f.txt", 521,
+                   prot_before_login=True)
     conf = ("<Class local>\n  From 127.0.0.1\n</Class>\n"
             "<IfClass local>\n  SecureDataConn private\n</IfClass>\n")
-    _dataconn_case("ifclass", conf, "C", "pub/f.txt", 521)
+    # A class is known from the connection on, so PROT itself is refused.
+    with Server("ifclass", conf=conf, modules=("mod_ifsession.c",)) as srv:
+        f = ftps(srv)
+        f.voidcmd("PBSZ 0")
+        try:
+            f.voidcmd("PROT C")
+            check(False, "ifclass: PROT C accepted")
+        except ftplib.error_perm as e:
+            check(str(e).startswith("534") and "SecureDataConn" in str(e),
+                  "ifclass: PROT C: %s" % e)
+        f.quit()
 
 
 @test
@@ -596,21 +613,7 @@ def abort_during_protected_download():
 @test
 def implicit_and_auth_tls_p_protect_data():
     data = (MARKER * 20000)[:400000]
-    vhost = """
-<VirtualHost 127.0.0.1>
-  Port {port2}
-  SecureEngine on
-  SecureImplicit on
-  SecureCertificate {certs}/server.crt {certs}/server.key
-  SecureFTPLog {dir}/secftp-implicit.log
-  AuthOrder mod_auth_file.c
-  AuthUserFile {dir}/passwd
-  AuthGroupFile {dir}/group
-  RequireValidShell off
-  DefaultRoot ~
-  AllowOverwrite on
-</VirtualHost>
-"""
+    vhost = implicit_vhost("  AllowOverwrite on")
     with Server("implicit_data", vhosts=vhost, conf="UseSendfile on\n") as srv:
         put_file(srv, "alice", "m.bin", data)
         out = os.path.join(srv.dir, "m.out")

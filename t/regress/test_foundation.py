@@ -4,8 +4,8 @@ login and listing over a protected control channel, real clients."""
 import os
 import ssl
 
-from harness import (Raw, Server, cert, check, check_eq, client_context,
-                     curl, ftps, lftp, run, test, USERS)
+from harness import (Raw, Server, USERS, cert, check, check_eq, client_context,
+                     curl, ftps, implicit_vhost, lftp, run, test)
 
 
 @test
@@ -134,20 +134,7 @@ def ecdsa_and_rsa_certificates():
 
 @test
 def implicit_ftps_port():
-    vhost = """
-<VirtualHost 127.0.0.1>
-  Port {port2}
-  SecureEngine on
-  SecureImplicit on
-  SecureCertificate {certs}/server.crt {certs}/server.key
-  SecureFTPLog {dir}/secftp-implicit.log
-  AuthOrder mod_auth_file.c
-  AuthUserFile {dir}/passwd
-  AuthGroupFile {dir}/group
-  RequireValidShell off
-  DefaultRoot ~
-</VirtualHost>
-"""
+    vhost = implicit_vhost()
     with Server("implicit", vhosts=vhost) as srv:
         r = curl("--cacert", cert("ca.crt"), "-u", "alice:" + USERS["alice"],
                  "ftps://localhost:%d/" % srv.port2)

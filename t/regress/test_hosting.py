@@ -8,8 +8,8 @@ import ssl
 import subprocess
 import time
 
-from harness import (Raw, Server, cert, check, check_eq, client_context,
-                     curl, lftp, run, test, USERS)
+from harness import (Raw, Server, USERS, cert, check, check_eq, client_context,
+                     curl, implicit_vhost, lftp, run, test)
 
 
 def name_cert(d, name, org="mod_secftp demo"):
@@ -308,20 +308,7 @@ def sni_implicit_port():
     d = os.path.join(srv.dir, "names")
     os.makedirs(d)
     crt, key = name_cert(d, "a.test")
-    text = """
-<VirtualHost 127.0.0.1>
-  Port {port2}
-  SecureEngine on
-  SecureImplicit on
-  SecureCertificate {certs}/server.crt {certs}/server.key
-  SecureFTPLog {dir}/secftp-implicit.log
-  AuthOrder mod_auth_file.c
-  AuthUserFile {dir}/passwd
-  AuthGroupFile {dir}/group
-  RequireValidShell off
-  DefaultRoot ~
-</VirtualHost>
-""".replace("{certs}", os.path.dirname(cert("ca.crt")))
+    text = implicit_vhost().replace("{certs}", os.path.dirname(cert("ca.crt")))
     text += VHOST.format(port=srv.port2, name="a.test", crt=crt, key=key,
                          dir=srv.dir, extra="SecureImplicit on")
     with open(srv.conf_path, "a") as f:
