@@ -202,8 +202,12 @@ def bulk(srv, direction):
     size = down if direction == "RETR" else up
     srv.wait_idle()
     cpu = srv.cpu() - cpu0
-    # STOR: curl reports the upload as starting at once; whole run then.
-    span = total - start if direction == "RETR" else total
+    # The data phase, as in research/perf-baseline.md: time_starttransfer
+    # is taken just before the first data byte moves, for an upload too.
+    # The whole run would also count the ProFTPD master's pause after the
+    # previous session's exit (about 0.4 s) and curl's 0.2 s stall on
+    # TYPE: fixed costs that hide most of the speed of a fast server.
+    span = total - start
     return size / 1e6 / span, cpu / (size / 2 ** 30)
 
 
