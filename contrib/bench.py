@@ -201,8 +201,12 @@ def bulk(srv, direction):
     size = down if direction == "RETR" else up
     srv.wait_idle()
     cpu = srv.cpu() - cpu0
-    # STOR: curl reports the upload as starting at once; whole run then.
-    span = total - start if direction == "RETR" else total
+    # The data phase, as in research/perf-baseline.md: time_starttransfer
+    # is taken just before the first data byte moves, for an upload too.
+    # The whole run would also count the ProFTPD master's pause after the
+    # previous session's exit (about 0.4 s) and curl's 0.2 s stall on
+    # TYPE: fixed costs that hide most of the speed of a fast server.
+    span = total - start
     return size / 1e6 / span, cpu / (size / 2 ** 30)
 
 
@@ -260,6 +264,14 @@ def session_pid(srv):
 
 
 def proc_cpu(pid):
+    """CPU seconds of one process: the scheduler's exact run time
+    (/proc/PID/schedstat, ns) where the kernel keeps it, else utime+stime
+    in clock ticks (10 ms steps, too coarse for sub-ms figures)."""
+    try:
+        with open("/proc/%d/schedstat" % pid) as f:
+            return int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        pass
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -284,15 +296,23 @@ def resumed_data_cpu(srv, ctx):
     return cpu * 1000 / RESUMED
 
 
-def pss_of(pid):
+def memory_of(pid):
+    """(PSS, private) kB of a process.  PSS splits shared pages among the
+    processes mapping them, so it moves with whatever else runs; private
+    memory (USS: pages only this process maps) does not."""
     time.sleep(0.2)
+    kb = {}
     with open("/proc/%d/smaps_rollup" % pid) as fh:
-        return [int(l.split()[1]) for l in fh if l.startswith("Pss:")][0]
+        for line in fh:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "kB":
+                kb[parts[0].rstrip(":")] = int(parts[1])
+    return kb["Pss"], kb["Private_Clean"] + kb["Private_Dirty"]
 
 
 def idle_pss(srv, ctx):
-    """PSS (kB) of a session logged in over TLS with PROT P: idle after
-    login, and after one protected LIST."""
+    """Memory (kB) of a session logged in over TLS with PROT P: PSS and
+    private idle after login, and PSS after one protected LIST."""
     srv.wait_idle()
     f = ResumingFTP(context=ctx, timeout=30)
     f.connect("localhost", srv.port)
@@ -300,11 +320,11 @@ def idle_pss(srv, ctx):
     f.login(USER, PASSWORD)
     f.prot_p()
     pid = session_pid(srv)
-    idle = pss_of(pid)
+    idle, private = memory_of(pid)
     f.retrlines("LIST small", lambda line: None)
-    after = pss_of(pid)
+    after = memory_of(pid)[0]
     f.quit()
-    return idle, after
+    return idle, private, after
 
 
 def concurrent(srv, ctx, expected):
@@ -423,6 +443,7 @@ def main():
     def add(name, key, value):
         res[name].setdefault(key, []).append(value)
 
+    load = [os.getloadavg()[0]]
     try:
         ceiling = [tls_pair_ceiling()]
         for rnd in range(ROUNDS):
@@ -441,13 +462,15 @@ def main():
                 add(name, "plain_ms", per_session_cpu(
                     srv, lambda: plain_session(srv)))
                 add(name, "resumed_ms", resumed_data_cpu(srv, ctx))
-                idle, after = idle_pss(srv, ctx)
+                idle, private, after = idle_pss(srv, ctx)
                 add(name, "pss_kb", idle)
+                add(name, "uss_kb", private)
                 add(name, "pss_list_kb", after)
                 print("round %d %s done" % (rnd + 1, name), flush=True)
             add("plain", "plain_ms", per_session_cpu(
                 servers["plain"], lambda: plain_session(servers["plain"])))
             ceiling.append(tls_pair_ceiling())
+            load.append(os.getloadavg()[0])
         for name in ("mod_tls", "mod_secftp"):
             fails, mbs = concurrent(servers[name], ctx, conc_sum)
             add(name, "conc_fail", fails)
@@ -456,14 +479,14 @@ def main():
         for s in servers.values():
             s.stop()
 
-    report(res, ceiling)
+    report(res, ceiling, load)
 
 
 def ratio(a, b):
     return "%.2f" % (statistics.median(a) / statistics.median(b))
 
 
-def report(res, ceiling):
+def report(res, ceiling, load):
     t, s, p = res["mod_tls"], res["mod_secftp"], res["plain"]
     ceil = statistics.median(ceiling)
     rows = [
@@ -488,6 +511,8 @@ def report(res, ceiling):
          ratio(s["resumed_ms"], t["resumed_ms"]) + " x", "<= 0.7 ms"),
         ("Idle protected session PSS, kB", "pss_kb",
          ratio(s["pss_kb"], t["pss_kb"]) + " x", "<= 1500 kB"),
+        ("Idle protected session, private (USS) kB", "uss_kb",
+         ratio(s["uss_kb"], t["uss_kb"]) + " x", ""),
         ("PSS after one PROT P LIST, kB", "pss_list_kb",
          ratio(s["pss_list_kb"], t["pss_list_kb"]) + " x", ""),
         ("%d concurrent PROT P RETR: failures" % CONCURRENT, "conc_fail",
@@ -499,6 +524,8 @@ def report(res, ceiling):
     print("FTPS benchmark, %s, %d MiB file, %d rounds, host %s" % (
         time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), SIZE_MB, ROUNDS,
         socket.gethostname()))
+    print("Load average (1 min) at the start and after each round: %s" %
+          ", ".join("%.1f" % x for x in load))
     print("Bare TLS 1.3 pair (python, 16 KiB writes): %s MB/s" % med(ceiling))
     print("Plain session, ProFTPD without a TLS module: %s ms CPU" %
           med(p["plain_ms"]))

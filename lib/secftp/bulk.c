@@ -269,11 +269,13 @@ int secftp_bulk_attach(SSL *ssl, int fd, int upload) {
   BIO_set_init(bio, 1);
   SSL_set_bio(ssl, bio, bio);
 
+  /* Read-ahead: one read(2) takes in many records, instead of a header
+   * read and a body read for each.  Downloads too: the client's
+   * ClientHello, and then its ChangeCipherSpec and Finished, arrive in
+   * one read each (three recv(2)s fewer per data connection).
+   */
+  SSL_set_read_ahead(ssl, 1);
   if (upload) {
-    /* Read-ahead: one read(2) takes in many records, instead of a header
-     * read and a body read for each.
-     */
-    SSL_set_read_ahead(ssl, 1);
     SSL_set_default_read_buffer_len(ssl, BULK_READ_BUFSZ);
   }
 

@@ -459,7 +459,7 @@ static int drive_until_done(SSL *ssl, int fd, int (*step)(SSL *),
 SSL *secftp_tls_accept(SSL_CTX *ctx, int fd, long timeout,
     const char **problem) {
   SSL *ssl;
-  int flags, res;
+  int flags, res, switch_mode;
 
   ssl = SSL_new(ctx);
   if (ssl == NULL ||
@@ -474,12 +474,20 @@ SSL *secftp_tls_accept(SSL_CTX *ctx, int fd, long timeout,
   secftp_reuse_prepare(ssl, fd);
 
   /* Non-blocking for the handshake only, so that SecureHandshakeTimeout
-   * bounds it; later I/O keeps ProFTPD's blocking semantics.
+   * bounds it; later I/O keeps ProFTPD's blocking semantics.  Data
+   * sockets come non-blocking already: two fcntl(2)s fewer per transfer.
    */
   flags = fcntl(fd, F_GETFL);
-  (void) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  switch_mode = flags >= 0 && !(flags & O_NONBLOCK);
+  if (switch_mode) {
+    (void) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  }
+
   res = drive_until_done(ssl, fd, SSL_accept, time(NULL) + timeout);
-  (void) fcntl(fd, F_SETFL, flags);
+
+  if (switch_mode) {
+    (void) fcntl(fd, F_SETFL, flags);
+  }
 
   if (res == 1) {
     pr_trace_msg(SECFTP_TRACE_TLS, 9, "handshake done: %s, %s",
