@@ -1,0 +1,192 @@
+"""Acceptance tests of the data channel and the fleet, as the owners will
+run them: real clients and hostile inputs (plaintext or garbage on the
+data port, clients that never connect or never handshake, RST-cut
+uploads, huge listings, 521 for every data command, Redis flushed or fed
+garbage mid-session).  The daemon must never crash, never leak a file
+byte in clear, never answer 226 for a cut upload, and keep serving."""
+
+import ftplib
+import io
+import os
+import socket
+import ssl
+import struct
+import time
+
+from harness import (Raw, ReusingFTP_TLS, Server, check, check_eq, client_context, curl,
+                     test, USERS, NOBODY_UID, NOBODY_GID)
+MARKER = b"SECFTP-ACCEPTANCE-MARKER-"
+
+
+def client(srv, user="alice", version=None, ctx=None, port=None):
+    """Logged in, PROT P; data connections resume the control session."""
+    ctx = ctx or client_context()
+    if version is not None:
+        ctx.minimum_version = ctx.maximum_version = version
+    f = ReusingFTP_TLS(context=ctx, timeout=20)
+    f.connect("127.0.0.1", port or srv.port)
+    f.auth()
+    f.login(user, USERS[user])
+    f.prot_p()
+    return f
+
+
+def put_file(srv, user, name, data):
+    path = os.path.join(srv.home(user), name)
+    with open(path, "wb") as fh:
+        fh.write(data)
+    os.chown(path, NOBODY_UID, NOBODY_GID)
+    return path
+
+
+def retr(f, name, rest=None):
+    buf = io.BytesIO()
+    f.retrbinary("RETR " + name, buf.write, rest=rest)
+    return buf.getvalue()
+
+
+def no_crash(srv):
+    """The daemon never died of a signal and still answers."""
+    log = srv.log("proftpd.log")
+    check("signal" not in log.lower() or "SIGTERM" in log,
+          "a process died of a signal: %s" % log[-2000:])
+    for line in log.splitlines():
+        check("Segmentation" not in line and "SIGSEGV" not in line and
+              "SIGABRT" not in line, "crash: " + line)
+    with Raw(srv.port) as c:
+        check_eq(c.reply()[0], 220, "daemon still greets")
+
+
+def pasv(f):
+    f.voidcmd("TYPE I")
+    return ftplib.parse227(f.sendcmd("PASV"))
+
+
+def read_all(sock, limit=10):
+    """Every byte the peer sends until it closes (or limit seconds)."""
+    sock.settimeout(limit)
+    got = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except (socket.timeout, ConnectionError):
+        pass
+    return got
+
+
+def final_reply(f):
+    """The reply that ends a data command (skipping a 150)."""
+    resp = f.getline()
+    if resp.startswith("150") or resp.startswith("125"):
+        resp = f.getline()
+    return resp
+
+
+@test
+def plaintext_client_on_pasv_port_gets_no_file_byte():
+    """SPEC 3.2: under PROT P a client that speaks no TLS on the data port
+    (it sends an FTP-ish line, or nothing) receives no byte of the file
+    and the command is not answered 226."""
+    data = MARKER * 4096
+    with Server("acc_plain_pasv", conf="SecureHandshakeTimeout 2\n") as srv:
+        put_file(srv, "alice", "m.bin", data)
+        f = client(srv)
+        for opener in (b"", b"GET / HTTP/1.0\r\n\r\n", b"\x00" * 64):
+            host, port = pasv(f)
+            s = socket.create_connection((host, port), timeout=10)
+            if opener:
+                s.sendall(opener)
+            f.putcmd("RETR m.bin")
+            got = read_all(s, 6)
+            s.close()
+            resp = final_reply(f)
+            check(MARKER not in got, "file bytes in clear: %r" % got[:200])
+            check(not resp.startswith("226"), "226 for %r: %r" % (opener,
+                                                                  resp))
+            check(resp.startswith("522") or resp.startswith("425") or
+                  resp.startswith("426"), "reply for %r: %r" % (opener, resp))
+        check_eq(retr(f, "m.bin"), data, "owner retries")
+        f.quit()
+        no_crash(srv)
+
+
+@test
+def plaintext_listing_never_in_clear():
+    with Server("acc_plain_list", conf="SecureHandshakeTimeout 2\n") as srv:
+        put_file(srv, "alice", "SECRETNAME-" + "x" * 20, b"x")
+        f = client(srv)
+        for cmd in ("LIST", "NLST", "MLSD"):
+            host, port = pasv(f)
+            s = socket.create_connection((host, port), timeout=10)
+            s.sendall(b"\r\n")
+            f.putcmd(cmd)
+            got = read_all(s, 6)
+            s.close()
+            resp = final_reply(f)
+            check(b"SECRETNAME" not in got, "%s in clear: %r" % (cmd, got))
+            check(not resp.startswith("226"), "%s: %r" % (cmd, resp))
+        check("SECRETNAME-" + "x" * 20 in f.nlst(), "listing after")
+        f.quit()
+        no_crash(srv)
+
+
+@test
+def garbage_instead_of_client_hello():
+    """A data connection that sends a bogus TLS record, a huge record
+    length, or a truncated ClientHello: 522, never a crash."""
+    hello_hdr = b"\x16\x03\x01\x00\x40\x01\x00\x00\x3c\x03\x03"
+    inputs = (b"\x16\x03\x01\xff\xff" + b"A" * 2000,
+              b"\x17\x03\x03\x00\x10" + b"B" * 16,
+              hello_hdr + os.urandom(20),
+              b"\x80\x80\x01\x03\x01" + os.urandom(200),
+              os.urandom(5000))
+    with Server("acc_garbage", conf="SecureHandshakeTimeout 2\n") as srv:
+        f = client(srv)
+        for blob in inputs:
+            host, port = pasv(f)
+            s = socket.create_connection((host, port), timeout=10)
+            f.putcmd("RETR hello.txt")
+            try:
+                s.sendall(blob)
+            except OSError:
+                pass
+            got = read_all(s, 5)
+            s.close()
+            resp = final_reply(f)
+            check(b"hello from" not in got, "file bytes in clear")
+            check(resp.startswith("522"), "garbage %r: %r" % (blob[:8],
+                                                              resp))
+        check_eq(retr(f, "hello.txt"), b"hello from alice\n", "after")
+        f.quit()
+        no_crash(srv)
+
+
+@test
+def upload_cut_by_rst_is_not_226():
+    """SPEC 6: a STOR cut by a TCP reset in the middle of the stream."""
+    with Server("acc_rst") as srv:
+        f = client(srv)
+        host, port = pasv(f)
+        raw = socket.create_connection((host, port), timeout=10)
+        f.putcmd("STOR rst.bin")
+        check(f.getline().startswith("150"), "150")
+        conn = f.context.wrap_socket(raw, server_hostname="localhost",
+                                     session=f.sock.session)
+        conn.sendall(os.urandom(1024 * 1024))
+        # a partial record, then RST
+        fd = socket.socket(fileno=os.dup(conn.fileno()))
+        fd.sendall(b"\x17\x03\x03\x40\x11" + b"Z" * 100)
+        fd.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                      struct.pack("ii", 1, 0))
+        fd.close()
+        conn.close()
+        resp = f.getline()
+        check(not resp.startswith("226"), "226 after RST: %r" % resp)
+        check(resp[:3] in ("426", "451", "425", "522"), "reply %r" % resp)
+        f.voidcmd("NOOP")
+        check_eq(retr(f, "hello.txt"), b"hello from alice\n", "after")
+        f.quit()
+        no_crash(srv)
