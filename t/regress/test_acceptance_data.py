@@ -190,3 +190,179 @@ def upload_cut_by_rst_is_not_226():
         check_eq(retr(f, "hello.txt"), b"hello from alice\n", "after")
         f.quit()
         no_crash(srv)
+
+
+ACC_DIRS = """
+<Directory ~/secret>
+  SecureDataConn private
+</Directory>
+<Directory ~/pub>
+  SecureDataConn never
+</Directory>
+"""
+
+
+def _refusal_521(f, srv, cmd, prot):
+    """cmd must get 521 naming SecureDataConn before any 150, and the
+    data connection must carry nothing."""
+    host, port = pasv(f)
+    s = socket.create_connection((host, port), timeout=10)
+    f.putcmd(cmd)
+    resp = f.getline()
+    check(resp.startswith("521") and "SecureDataConn" in resp,
+          "PROT %s %s: expected 521 first, got %r" % (prot, cmd, resp))
+    s.close()
+
+
+@test
+def every_data_command_gets_521_before_150():
+    """SPEC 3.1: each of RETR STOR STOU APPE LIST NLST MLSD, with a
+    path argument and from inside the directory, passive and active."""
+    with Server("acc_521", conf=ACC_DIRS) as srv:
+        home = srv.home("alice")
+        for d in ("secret", "pub"):
+            os.makedirs(os.path.join(home, d))
+            os.chown(os.path.join(home, d), NOBODY_UID, NOBODY_GID)
+            put_file(srv, "alice", d + "/f.txt", b"in " + d.encode())
+        for prot, d in (("C", "secret"), ("P", "pub")):
+            f = ReusingFTP_TLS(context=client_context(), timeout=20)
+            f.connect("127.0.0.1", srv.port)
+            f.auth()
+            f.login("alice", USERS["alice"])
+            f.voidcmd("PBSZ 0")
+            f.voidcmd("PROT " + prot)
+            for cmd in ("RETR %s/f.txt", "STOR %s/new.txt", "APPE %s/f.txt",
+                        "LIST %s", "NLST %s", "MLSD %s"):
+                _refusal_521(f, srv, cmd % d, prot)
+            f.cwd(d)
+            for cmd in ("STOU", "LIST", "NLST", "MLSD", "STOR new.txt",
+                        "RETR f.txt"):
+                _refusal_521(f, srv, cmd, prot)
+            f.cwd("/")
+            # active mode too
+            f.set_pasv(False)
+            f.voidcmd("TYPE I")
+            try:
+                f.retrbinary("RETR %s/f.txt" % d, lambda b: None)
+                check(False, "active RETR accepted")
+            except ftplib.error_perm as e:
+                check(str(e).startswith("521"), "active: %s" % e)
+            f.quit()
+            check(not os.path.exists(os.path.join(home, d, "new.txt")),
+                  "refused STOR created a file in " + d)
+            check_eq(open(os.path.join(home, d, "f.txt"), "rb").read(),
+                     b"in " + d.encode(), "APPE refused changed the file")
+            names = os.listdir(os.path.join(home, d))
+            check_eq(sorted(names), ["f.txt"], "files in " + d)
+        no_crash(srv)
+
+
+@test
+def active_mode_silent_client_times_out_522():
+    """SPEC 6: SecureHandshakeTimeout on an active (PORT) data connection
+    where the client accepts but never handshakes."""
+    with Server("acc_active_silent",
+                conf="SecureHandshakeTimeout 1\n") as srv:
+        f = client(srv)
+        f.voidcmd("TYPE I")
+        lsn = socket.socket()
+        lsn.bind(("127.0.0.1", 0))
+        lsn.listen(1)
+        p = lsn.getsockname()[1]
+        f.voidcmd("PORT 127,0,0,1,%d,%d" % (p >> 8, p & 255))
+        start = time.time()
+        f.putcmd("RETR hello.txt")
+        lsn.settimeout(10)
+        conn, _ = lsn.accept()
+        resp = final_reply(f)
+        elapsed = time.time() - start
+        check(resp.startswith("522"), "silent active client: %r" % resp)
+        check(elapsed < 5, "522 after %.1fs" % elapsed)
+        conn.close()
+        lsn.close()
+        check_eq(retr(f, "hello.txt"), b"hello from alice\n", "after")
+        f.quit()
+        no_crash(srv)
+
+
+@test
+def rest_stor_and_retr_offsets_stou_appe():
+    data = os.urandom(300000)
+    with Server("acc_rest", conf="AllowStoreRestart on\n"
+                "AllowRetrieveRestart on\n") as srv:
+        f = client(srv, version=ssl.TLSVersion.TLSv1_2)
+        f.storbinary("STOR r.bin", io.BytesIO(data[:123457]))
+        f.storbinary("STOR r.bin", io.BytesIO(data[123457:]), rest=123457)
+        path = os.path.join(srv.home("alice"), "r.bin")
+        check_eq(open(path, "rb").read(), data, "REST+STOR")
+        check_eq(retr(f, "r.bin", rest=299999), data[299999:], "REST end")
+        check_eq(retr(f, "r.bin", rest=1), data[1:], "REST 1")
+        check_eq(retr(f, "r.bin", rest=300000), b"", "REST == size")
+        f.storbinary("APPE r.bin", io.BytesIO(b"APPENDED"))
+        check_eq(retr(f, "r.bin"), data + b"APPENDED", "APPE")
+        f.voidcmd("TYPE I")
+        conn, _ = f.ntransfercmd("STOU")
+        conn.sendall(b"unique-bytes")
+        conn.unwrap()
+        conn.close()
+        resp = f.voidresp()
+        check(resp.startswith("226"), "STOU: " + resp)
+        found = [n for n in os.listdir(srv.home("alice"))
+                 if open(os.path.join(srv.home("alice"), n), "rb").read()
+                 == b"unique-bytes"]
+        check_eq(len(found), 1, "STOU file")
+        # ASCII mode download of a text file with bare LF
+        put_file(srv, "alice", "t.txt", b"a\nb\nc\n")
+        lines = []
+        f.retrlines("RETR t.txt", lines.append)
+        check_eq(lines, ["a", "b", "c"], "ASCII RETR")
+        f.quit()
+        no_crash(srv)
+
+
+@test
+def very_large_listing_protected():
+    n = 20000
+    with Server("acc_biglist") as srv:
+        d = os.path.join(srv.home("alice"), "many")
+        os.makedirs(d)
+        for i in range(n):
+            open(os.path.join(d, "file-with-a-longish-name-%06d" % i),
+                 "w").close()
+        f = client(srv)
+        names = f.nlst("many")
+        check_eq(len(names), n, "NLST count")
+        lines = []
+        f.retrlines("LIST many", lines.append)
+        check(len(lines) >= n, "LIST lines %d" % len(lines))
+        lines = []
+        f.retrlines("MLSD many", lines.append)
+        check(len(lines) >= n, "MLSD lines %d" % len(lines))
+        f.quit()
+        no_crash(srv)
+
+
+@test
+def ccc_then_protected_data():
+    """CCC keeps PROT P (SPEC 3.1): data after CCC is still TLS, and the
+    file never crosses the data connection in clear."""
+    data = MARKER * 1000
+    with Server("acc_ccc", conf="SecureCtrlConn clear\n") as srv:
+        put_file(srv, "alice", "m.bin", data)
+        f = client(srv)
+        f.ccc()
+        check_eq(retr(f, "m.bin"), data, "RETR after CCC")
+        f.storbinary("STOR up.bin", io.BytesIO(data))
+        check_eq(open(os.path.join(srv.home("alice"), "up.bin"),
+                      "rb").read(), data, "STOR after CCC")
+        # a plaintext data client after CCC still gets nothing
+        host, port = pasv(f)
+        s = socket.create_connection((host, port), timeout=10)
+        s.sendall(b"\r\n")
+        f.putcmd("RETR m.bin")
+        got = read_all(s, 5)
+        s.close()
+        check(MARKER not in got, "clear file after CCC")
+        check(not final_reply(f).startswith("226"), "226 in clear")
+        f.quit()
+        no_crash(srv)
