@@ -366,3 +366,120 @@ def ccc_then_protected_data():
         check(not final_reply(f).startswith("226"), "226 in clear")
         f.quit()
         no_crash(srv)
+
+
+def _fleet():
+    # Imported here, not at module level: importing a test module at load
+    # time would register its tests a second time under this module.
+    import test_fleet
+    return test_fleet
+
+
+@test
+def fleet_redis_flushed_and_restarted_mid_session():
+    """Issue 9: a control session keeps transferring while Redis is
+    flushed, then restarted; afterwards the fleet resumes again."""
+    tf = _fleet()
+    data = os.urandom(2 * 1024 * 1024)
+    with tf.Redis("acc_flush") as redis:
+        kf = tf.key_file("acc_flush")
+        with tf.node("accf_a", redis, kf, lifetime=3600) as a, \
+                tf.node("accf_b", redis, kf, lifetime=3600) as b:
+            put_file(a, "alice", "d.bin", data)
+            for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+                f = client(a, version=version)
+                check_eq(retr(f, "d.bin"), data, "before flush")
+                redis.cli("FLUSHALL")
+                check_eq(retr(f, "d.bin"), data, "after FLUSHALL")
+                f.storbinary("STOR u.bin", io.BytesIO(data))
+                redis.stop()
+                check_eq(retr(f, "d.bin"), data, "Redis down")
+                redis.start()
+                check_eq(retr(f, "d.bin"), data, "Redis restarted, empty")
+                f.quit()
+            # The fleet works again: a session from A resumes on B.
+            ctx = tf.tls_ctx("1.3")
+            deadline = time.time() + 15
+            reused = False
+            while time.time() < deadline and not reused:
+                sess, _, _ = tf.connect(a, ctx)
+                _, reused, _ = tf.connect(b, ctx, sess)
+                if not reused:
+                    time.sleep(0.5)
+            check(reused, "no cross-node resumption after Redis came back")
+            no_crash(a)
+            no_crash(b)
+
+
+@test
+def fleet_hostile_records_and_wrong_types():
+    """Records of the wrong Redis type, empty, huge or with a valid-looking
+    prefix: full handshakes, transfers go on, nothing crashes."""
+    tf = _fleet()
+    with tf.Redis("acc_hostile") as redis:
+        kf = tf.key_file("acc_hostile")
+        with tf.node("acch_a", redis, kf, lifetime=3600) as a, \
+                tf.node("acch_b", redis, kf, lifetime=3600) as b:
+            ctx12 = tf.tls_ctx("1.2", tickets=False)
+            ctx13 = tf.tls_ctx("1.3")
+            sess12, _, _ = tf.connect(a, ctx12)
+            sess13, _, _ = tf.connect(a, ctx13)
+            keys = (redis.keys("mod_secftp:session:*") +
+                    redis.keys("mod_secftp:ticketkey:*"))
+            check(len(keys) >= 2, "records in Redis: %r" % keys)
+            for bad in (("LPUSH", "x", "y"), ("HSET", "f", "v"),
+                        ("SET", ""), ("SET", "U0ZS"),
+                        ("SET", "U0ZS" + "A" * 300),
+                        ("SET", "\x01\xff" * 64)):
+                for key in keys:
+                    redis.cli("DEL", key)
+                    redis.cli(bad[0], key, *bad[1:])
+                _, reused, _ = tf.connect(b, ctx12, sess12)
+                check(not reused, "%r session record resumed" % (bad,))
+                _, reused, _ = tf.connect(b, ctx13, sess13)
+                f = client(b)
+                check("hello.txt" in f.nlst(), "listing with %r" % (bad,))
+                f.quit()
+            no_crash(a)
+            no_crash(b)
+
+
+@test
+def fleet_certmap_update_race_and_wrong_type():
+    """Many updates in a row, valid and invalid, while clients log in:
+    each USER gets 232 or 530 (never a crash or a hang); the last valid
+    map wins on both nodes within 10 s (SPEC 6); a map key of the wrong
+    type keeps the previous map."""
+    tf = _fleet()
+    fp = tf.fingerprint("client.crt")
+    with tf.Redis("acc_map") as redis:
+        redis.cli("SET", "secftp:map", "cert %s alice\n" % fp)
+        conf = tf.MAP_CONF % redis.port
+        with Server("accm_a", conf=conf, modules=["mod_redis.c"]) as a, \
+                Server("accm_b", conf=conf, modules=["mod_redis.c"]) as b:
+            for i in range(30):
+                if i % 3 == 2:
+                    redis.cli("SET", "secftp:map", "cert %s\n" % fp)
+                else:
+                    user = ("alice", "bob")[i % 2]
+                    redis.cli("SET", "secftp:map",
+                              "cert %s %s\n" % (fp, user))
+                code = tf.user_reply((a, b)[i % 2], "alice")
+                check(code in (232, 530), "USER alice: %d" % code)
+            # the last valid update (i=28) maps to alice
+            redis.cli("SET", "secftp:map", "cert %s bob\n" % fp)
+            for srv in (a, b):
+                deadline = time.time() + 12
+                while time.time() < deadline and \
+                        tf.user_reply(srv, "bob") != 232:
+                    time.sleep(0.5)
+                check_eq(tf.user_reply(srv, "bob"), 232, "final map on " +
+                         srv.name)
+            redis.cli("DEL", "secftp:map")
+            redis.cli("LPUSH", "secftp:map", "cert %s alice\n" % fp)
+            time.sleep(1)
+            for srv in (a, b):
+                check_eq(tf.user_reply(srv, "bob"), 232,
+                         "map of the wrong type replaced the map")
+                check(srv.proc.poll() is None, srv.name + " died")
+                no_crash(srv)
