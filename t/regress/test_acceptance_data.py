@@ -483,3 +483,102 @@ def fleet_certmap_update_race_and_wrong_type():
                          "map of the wrong type replaced the map")
                 check(srv.proc.poll() is None, srv.name + " died")
                 no_crash(srv)
+
+
+@test
+def dataconn_path_tricks_still_521():
+    """The <Directory> lookup sees through option flags, '..', '.',
+    double slashes, absolute paths and symlinks."""
+    with Server("acc_paths", conf=ACC_DIRS + "ShowSymlinks on\n") as srv:
+        home = srv.home("alice")
+        for d in ("secret", "pub"):
+            os.makedirs(os.path.join(home, d))
+            os.chown(os.path.join(home, d), NOBODY_UID, NOBODY_GID)
+            put_file(srv, "alice", d + "/f.txt", b"in " + d.encode())
+        os.symlink("../secret", os.path.join(home, "pub", "link"))
+        os.symlink("secret", os.path.join(home, "alias"))
+        f = ReusingFTP_TLS(context=client_context(), timeout=20)
+        f.connect("127.0.0.1", srv.port)
+        f.auth()
+        f.login("alice", USERS["alice"])
+        f.voidcmd("PBSZ 0")
+        f.voidcmd("PROT C")
+        for cmd in ("LIST -la secret", "NLST -a secret", "LIST -l secret/",
+                    "RETR pub/../secret/f.txt", "RETR ./secret/f.txt",
+                    "RETR secret//f.txt", "RETR /secret/f.txt",
+                    "RETR ~/secret/f.txt", "RETR alias/f.txt",
+                    "RETR pub/link/f.txt", "LIST alias",
+                    "STOR pub/../secret/x.txt", "MLSD secret/."):
+            _refusal_521(f, srv, cmd, "C")
+        f.cwd("secret")
+        _refusal_521(f, srv, "LIST -la", "C")
+        _refusal_521(f, srv, "RETR ../secret/f.txt", "C")
+        f.quit()
+        check(not os.path.exists(os.path.join(home, "secret", "x.txt")),
+              "refused STOR created a file")
+        no_crash(srv)
+
+
+def _s_client_upload(srv, f, version, script, name):
+    """STOR name with openssl s_client as the data client, fed script on
+    stdin (its command letters: R renegotiate, k/K key update).  Returns
+    (final reply, file content or None)."""
+    import subprocess
+    host, port = pasv(f)
+    f.putcmd("STOR " + name)
+    proc = subprocess.Popen(
+        ["openssl", "s_client", "-connect",
+         "%s:%d" % (host, port), version, "-CAfile",
+         os.path.join(os.path.dirname(srv.conf_path), "..", "certs",
+                      "ca.crt"), "-no_ign_eof"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    try:
+        # s_client sees a command letter only at the start of a read
+        time.sleep(0.5)
+        for line in script.splitlines(True):
+            try:
+                proc.stdin.write(line)
+                proc.stdin.flush()
+            except BrokenPipeError:     # s_client gave up (renegotiation)
+                break
+            time.sleep(0.15)
+        try:
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        proc.wait(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    resp = final_reply(f)
+    path = os.path.join(srv.home("alice"), name)
+    content = open(path, "rb").read() if os.path.exists(path) else None
+    return resp, content
+
+
+@test
+def key_update_and_renegotiation_on_data():
+    """TLS 1.3 KeyUpdate in the middle of an upload is followed (the file
+    is whole); TLS 1.2 renegotiation on a data connection is refused
+    without a crash or a hang."""
+    with Server("acc_keyupd", conf="SecureSessionReuse allowed\n") as srv:
+        f = client(srv)
+        script = b"".join(b"line%d-%s\n" % (i, b"x" * 30)
+                          for i in range(5))
+        resp, got = _s_client_upload(
+            srv, f, "-tls1_3",
+            b"first\nk\nsecond\nK\n" + script + b"k\nlast\n", "ku.bin")
+        check(resp.startswith("226"), "KeyUpdate upload: %r" % resp)
+        check_eq(got, b"first\nsecond\n" + script + b"last\n",
+                 "file after KeyUpdates")
+        f.quit()
+        f = client(srv, version=ssl.TLSVersion.TLSv1_2)
+        resp, got = _s_client_upload(srv, f, "-tls1_2",
+                                     b"first\nR\nsecond\n", "rn.bin")
+        check(not (resp.startswith("226") and got != b"first\nsecond\n"),
+              "226 with wrong content %r: %r" % (got, resp))
+        check_eq(retr(f, "hello.txt"), b"hello from alice\n", "after")
+        f.quit()
+        no_crash(srv)
