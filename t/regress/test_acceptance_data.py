@@ -582,3 +582,31 @@ def key_update_and_renegotiation_on_data():
         check_eq(retr(f, "hello.txt"), b"hello from alice\n", "after")
         f.quit()
         no_crash(srv)
+
+
+@test
+def abort_during_protected_upload_and_empty_files():
+    """ABOR while a protected STOR is under way (data cut mid-record):
+    no 226 for the store; the session goes on.  Empty files both ways."""
+    with Server("acc_abor_up") as srv:
+        f = client(srv)
+        f.voidcmd("TYPE I")
+        conn, _ = f.ntransfercmd("STOR ab.bin")
+        conn.sendall(os.urandom(512 * 1024))
+        raw = socket.socket(fileno=os.dup(conn.fileno()))
+        raw.sendall(b"\x17\x03\x03\x10\x00" + b"Q" * 10)
+        raw.close()
+        conn.close()
+        f.putcmd("ABOR")
+        replies = [f.getline(), f.getline()]
+        # one reply ends the store (never 226), one answers ABOR
+        codes = sorted(r[:3] for r in replies)
+        check(codes[0] in ("225", "226") and codes[1] in ("426", "451"),
+              "replies to the cut STOR and ABOR: %r" % replies)
+        f.voidcmd("NOOP")
+        f.storbinary("STOR empty.bin", io.BytesIO(b""))
+        check_eq(os.path.getsize(os.path.join(srv.home("alice"),
+                                              "empty.bin")), 0, "empty STOR")
+        check_eq(retr(f, "empty.bin"), b"", "empty RETR")
+        f.quit()
+        no_crash(srv)
