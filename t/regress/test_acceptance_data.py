@@ -610,3 +610,93 @@ def abort_during_protected_upload_and_empty_files():
         check_eq(retr(f, "empty.bin"), b"", "empty RETR")
         f.quit()
         no_crash(srv)
+
+
+def _listing(f, cmd):
+    """(first reply, bytes on the data connection) of a listing."""
+    host, port = pasv(f)
+    s = socket.create_connection((host, port), timeout=10)
+    f.putcmd(cmd)
+    resp = f.getline()
+    got = b""
+    if resp.startswith("150"):
+        if f._prot_p:
+            s = f.context.wrap_socket(s, server_hostname="localhost",
+                                      session=f.sock.session)
+        got = read_all(s, 5)
+        s.close()           # before the 226: ProFTPD lingers for our FIN
+        f.getline()
+    s.close()
+    return resp, got
+
+
+def _glob_tree(srv):
+    home = srv.home("alice")
+    for d in ("secret", "pub", "pub/deeper", "open"):
+        os.makedirs(os.path.join(home, d))
+        os.chown(os.path.join(home, d), NOBODY_UID, NOBODY_GID)
+    put_file(srv, "alice", "secret/SECRET-NAME.txt", b"s")
+    put_file(srv, "alice", "pub/public.txt", b"p")
+    put_file(srv, "alice", "pub/deeper/NEVER-NAME.txt", b"p")
+    put_file(srv, "alice", "open/o.txt", b"o")
+    os.makedirs(os.path.join(home, "ovr", "inner"))
+    put_file(srv, "alice", "ovr/inner/.ftpaccess", b"SecureDataConn private\n")
+    put_file(srv, "alice", "ovr/inner/OVR-NAME.txt", b"o")
+
+
+def _glob_login(srv, prot):
+    f = ReusingFTP_TLS(context=client_context(), timeout=20)
+    f.connect("127.0.0.1", srv.port)
+    f.auth()
+    f.login("alice", USERS["alice"])
+    f.voidcmd("PBSZ 0")
+    f.voidcmd("PROT " + prot)
+    f._prot_p = prot == "P"
+    return f
+
+
+@test
+def dataconn_glob_and_recursive_listing_respect_directories():
+    """SPEC 3.1 (521): LIST/NLST with a wildcard that reaches into a
+    directory, and LIST -R over it, show that directory's names: its
+    SecureDataConn applies (no names of a 'private' directory in clear,
+    none of a 'never' directory under PROT P)."""
+    with Server("acc_glob", conf=ACC_DIRS) as srv:
+        _glob_tree(srv)
+        f = _glob_login(srv, "C")
+        for cmd in ("LIST */*.txt", "NLST */*", "NLST s*/*", "LIST -R",
+                    "LIST -lR /", "LIST -R s*", "LIST -aR .",
+                    "NLST secret/*", "LIST [s]ecret/*", "LIST -R ovr"):
+            resp, got = _listing(f, cmd)
+            check(b"SECRET-NAME" not in got and b"OVR-NAME" not in got,
+                  "%s under PROT C showed the private directory: %r"
+                  % (cmd, got))
+            check(resp.startswith("521") and "SecureDataConn" in resp,
+                  "%s: %r" % (cmd, resp))
+        # what shows only clear directories still works
+        for cmd, want in (("NLST pub/*.txt", b"pub/public.txt"),
+                          ("NLST *", b"secret"), ("LIST sec*", b"secret"),
+                          ("LIST -R open", b"o.txt"),
+                          ("NLST o*/*", b"open/o.txt")):
+            resp, got = _listing(f, cmd)
+            check(resp.startswith("150") and want in got,
+                  "%s: %r %r" % (cmd, resp, got))
+        f.quit()
+        f = _glob_login(srv, "P")
+        for cmd in ("LIST -R", "LIST pub/*", "NLST */*.txt"):
+            resp, got = _listing(f, cmd)
+            check(resp.startswith("521"), "%s under PROT P: %r" % (cmd,
+                                                                  resp))
+        resp, got = _listing(f, "LIST -R secret")
+        check(resp.startswith("150") and b"SECRET-NAME" in got,
+              "LIST -R secret under PROT P: %r" % resp)
+        f.quit()
+        no_crash(srv)
+    # ListOptions -R makes every LIST recursive
+    with Server("acc_listopts", conf=ACC_DIRS + 'ListOptions "-R"\n') as srv:
+        _glob_tree(srv)
+        f = _glob_login(srv, "C")
+        resp, got = _listing(f, "LIST")
+        check(resp.startswith("521") and b"SECRET-NAME" not in got,
+              "LIST with ListOptions -R: %r %r" % (resp, got))
+        f.quit()
