@@ -584,26 +584,44 @@ def key_update_and_renegotiation_on_data():
         no_crash(srv)
 
 
+def _abor_replies(f):
+    """ABOR on the protected control connection: the transfer's reply,
+    then ABOR's (RFC 959 order), and nothing more."""
+    f.putcmd("ABOR")
+    replies = [f.getline(), f.getline()]
+    check(replies[0][:3] in ("426", "451") and
+          replies[1][:3] in ("225", "226"),
+          "replies to the aborted transfer and ABOR, in order: %r" % replies)
+    resp = f.sendcmd("NOOP")
+    check(resp.startswith("200"), "a stray reply after ABOR: %r" % resp)
+
+
 @test
-def abort_during_protected_upload_and_empty_files():
-    """ABOR while a protected STOR is under way (data cut mid-record):
-    no 226 for the store; the session goes on.  Empty files both ways."""
-    with Server("acc_abor_up") as srv:
+def abort_during_protected_transfers_and_empty_files():
+    """ABOR while a protected STOR is under way (data cut mid-record), and
+    while a RETR is still sending: the transfer fails (426) before ABOR
+    is answered (226), never a 226 for the cut store; the session goes
+    on.  Empty files both ways."""
+    with Server("acc_abor_up", conf="TimeoutLinger 1\n") as srv:
+        put_file(srv, "alice", "big.bin", os.urandom(32 * 1024 * 1024))
+        for _ in range(2):
+            f = client(srv)
+            f.voidcmd("TYPE I")
+            conn, _ = f.ntransfercmd("STOR ab.bin")
+            conn.sendall(os.urandom(512 * 1024))
+            raw = socket.socket(fileno=os.dup(conn.fileno()))
+            raw.sendall(b"\x17\x03\x03\x10\x00" + b"Q" * 10)
+            raw.close()
+            conn.close()
+            _abor_replies(f)
+            # a download the client stops reading, then ABOR
+            conn, _ = f.ntransfercmd("RETR big.bin")
+            check(len(conn.recv(65536)) > 0, "no data before ABOR")
+            _abor_replies(f)
+            conn.close()
+            check_eq(retr(f, "hello.txt"), b"hello from alice\n", "after")
+            f.quit()
         f = client(srv)
-        f.voidcmd("TYPE I")
-        conn, _ = f.ntransfercmd("STOR ab.bin")
-        conn.sendall(os.urandom(512 * 1024))
-        raw = socket.socket(fileno=os.dup(conn.fileno()))
-        raw.sendall(b"\x17\x03\x03\x10\x00" + b"Q" * 10)
-        raw.close()
-        conn.close()
-        f.putcmd("ABOR")
-        replies = [f.getline(), f.getline()]
-        # one reply ends the store (never 226), one answers ABOR
-        codes = sorted(r[:3] for r in replies)
-        check(codes[0] in ("225", "226") and codes[1] in ("426", "451"),
-              "replies to the cut STOR and ABOR: %r" % replies)
-        f.voidcmd("NOOP")
         f.storbinary("STOR empty.bin", io.BytesIO(b""))
         check_eq(os.path.getsize(os.path.join(srv.home("alice"),
                                               "empty.bin")), 0, "empty STOR")
