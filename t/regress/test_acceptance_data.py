@@ -718,3 +718,69 @@ def dataconn_glob_and_recursive_listing_respect_directories():
         check(resp.startswith("521") and b"SECRET-NAME" not in got,
               "LIST with ListOptions -R: %r %r" % (resp, got))
         f.quit()
+
+
+@test
+def trickled_client_hello_and_implicit_plaintext_data():
+    """SPEC 6 (Timeouts): SecureHandshakeTimeout bounds the whole data
+    handshake, not each read: a ClientHello trickled a byte at a time is
+    cut off.  On an implicit FTPS port a plaintext data client gets no
+    file byte either."""
+    data = MARKER * 2000
+    implicit = """
+<VirtualHost 127.0.0.1>
+  Port {port2}
+  SecureEngine on
+  SecureCertificate {certs}/server.crt {certs}/server.key
+  SecureImplicit on
+  SecureHandshakeTimeout 2
+  AuthUserFile {dir}/passwd
+  AuthGroupFile {dir}/group
+  DefaultRoot ~
+</VirtualHost>
+"""
+    with Server("acc_trickle", conf="SecureHandshakeTimeout 2\n",
+                vhosts=implicit) as srv:
+        put_file(srv, "alice", "m.bin", data)
+        f = client(srv)
+        host, port = pasv(f)
+        s = socket.create_connection((host, port), timeout=10)
+        f.putcmd("RETR m.bin")
+        start = time.time()
+        hello = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 40
+        try:
+            for b in hello:
+                s.send(bytes([b]))
+                time.sleep(0.25)
+                if time.time() - start > 6:
+                    break
+        except OSError:
+            pass
+        resp = final_reply(f)
+        elapsed = time.time() - start
+        s.close()
+        check(resp.startswith("522"), "trickled ClientHello: %r" % resp)
+        check(elapsed < 5, "522 after %.1f s, not ~2 s" % elapsed)
+        f.quit()
+
+        ctx = client_context()
+        f = ReusingFTP_TLS(context=ctx, timeout=20)
+        f.sock = ctx.wrap_socket(socket.create_connection(
+            ("127.0.0.1", srv.port2), timeout=20), server_hostname="localhost")
+        f.af = socket.AF_INET
+        f.host = "127.0.0.1"
+        f.file = f.sock.makefile("r", encoding=f.encoding)
+        f.welcome = f.getresp()
+        f.login("alice", USERS["alice"])
+        f._prot_p = True
+        host, port = pasv(f)
+        s = socket.create_connection((host, port), timeout=10)
+        s.sendall(b"\r\n")
+        f.putcmd("RETR m.bin")
+        got = read_all(s, 5)
+        s.close()
+        check(MARKER not in got, "implicit: file in clear")
+        check(not final_reply(f).startswith("226"), "implicit: 226")
+        check_eq(retr(f, "m.bin"), data, "implicit RETR")
+        f.quit()
+        no_crash(srv)
