@@ -784,3 +784,38 @@ def trickled_client_hello_and_implicit_plaintext_data():
         check_eq(retr(f, "m.bin"), data, "implicit RETR")
         f.quit()
         no_crash(srv)
+
+
+@test
+def fleet_hung_redis_does_not_hang_running_sessions():
+    """Issue 9 (Redis unavailable): a Redis that accepts connections but
+    never answers (stopped) does not hang a running protected session's
+    transfers, and the node serves new sessions again once Redis answers.
+    (New sessions wait while Redis is hung: mod_redis itself, with
+    RedisEngine on, talks to Redis at session start without a bound; see
+    doc/fleet.md.)"""
+    import signal
+    tf = _fleet()
+    with tf.Redis("acc_hung") as redis:
+        kf = tf.key_file("acc_hung")
+        with tf.node("acchung_a", redis, kf, lifetime=3600) as a:
+            f = client(a)
+            check_eq(retr(f, "hello.txt"), b"hello from alice\n", "before")
+            os.kill(redis.proc.pid, signal.SIGSTOP)
+            try:
+                start = time.time()
+                for _ in range(3):
+                    check_eq(retr(f, "hello.txt"), b"hello from alice\n",
+                             "running session, Redis hung")
+                f.storbinary("STOR h.bin", io.BytesIO(b"x" * 100000))
+                elapsed = time.time() - start
+                check(elapsed < 10, "Redis hung: %.1f s for four "
+                      "transfers" % elapsed)
+            finally:
+                os.kill(redis.proc.pid, signal.SIGCONT)
+            f.quit()
+            g = client(a, version=ssl.TLSVersion.TLSv1_2)
+            check_eq(retr(g, "hello.txt"), b"hello from alice\n",
+                     "new session after Redis answers again")
+            g.quit()
+            no_crash(a)
