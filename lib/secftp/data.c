@@ -231,6 +231,7 @@ static int is_data_cmd(cmd_rec *cmd) {
 
 static int is_listing(cmd_rec *cmd) {
   return pr_cmd_cmp(cmd, PR_CMD_LIST_ID) == 0 ||
+    pr_cmd_cmp(cmd, PR_CMD_STAT_ID) == 0 ||
     pr_cmd_cmp(cmd, PR_CMD_NLST_ID) == 0 ||
     pr_cmd_cmp(cmd, PR_CMD_MLSD_ID) == 0;
 }
@@ -495,8 +496,43 @@ static int logged_in(cmd_rec *cmd) {
   return authenticated != NULL && *authenticated == TRUE;
 }
 
+/* STAT with a path lists it on the control connection.  When that is
+ * clear (never protected, or after CCC), it is refused wherever a listing
+ * could not go out in clear: under PROT P, or from a directory that
+ * 'SecureDataConn private' covers (SPEC 3.2).
+ */
+static modret_t *clear_stat_listing(cmd_rec *cmd) {
+  int policy = SECFTP_DATACONN_PRIVATE;
+
+  if (secftp_sess.prot != 'P') {
+    policy = listing_refusing(cmd, target_path(cmd), TRUE);
+    if (policy < 0) {
+      return PR_DECLINED(cmd);
+    }
+  }
+
+  secftp_log("STAT %s refused for %s: the control connection is clear and "
+    "the listing must be private", cmd->arg, pr_netaddr_get_ipstr(
+    session.c->remote_addr));
+  pr_event_generate(SECFTP_EVENT_PREFIX "policy-denied", "SecureDataConn");
+  pr_response_add_err(R_534, _("Listing refused: it must be private "
+    "(SecureDataConn private or PROT P) and the control connection is "
+    "clear; use LIST"));
+  pr_cmd_set_errno(cmd, EPERM);
+  errno = EPERM;
+  return PR_ERROR(cmd);
+}
+
 modret_t *secftp_data_pre_cmd(cmd_rec *cmd) {
   int policy;
+
+  if (secftp_session_enabled() &&
+      pr_cmd_cmp(cmd, PR_CMD_STAT_ID) == 0 &&
+      cmd->argc > 1 &&
+      !(secftp_sess.state & SECFTP_STATE_CTRL_TLS) &&
+      logged_in(cmd)) {
+    return clear_stat_listing(cmd);
+  }
 
   if (!secftp_session_enabled() ||
       !is_data_cmd(cmd) ||

@@ -819,3 +819,39 @@ def fleet_hung_redis_does_not_hang_running_sessions():
                      "new session after Redis answers again")
             g.quit()
             no_crash(a)
+
+
+@test
+def stat_listing_on_clear_control_connection():
+    """SPEC 3.2: STAT <path> lists on the control connection.  After CCC
+    under PROT P, or for a 'SecureDataConn private' directory on a clear
+    control connection, that listing would leave in clear: refused."""
+    conf = ACC_DIRS + "SecureCtrlConn clear\nSecureSessionReuse allowed\n"
+    with Server("acc_stat", conf=conf) as srv:
+        _glob_tree(srv)
+        f = client(srv)
+        check("SECRET-NAME" in f.sendcmd("STAT secret"), "STAT protected")
+        f.ccc()
+        for arg in ("secret", "pub", "-la", "s*/*"):
+            try:
+                resp = f.sendcmd("STAT " + arg)
+            except ftplib.error_perm as e:
+                resp = str(e)
+            check(resp.startswith("534") and "SECRET-NAME" not in resp,
+                  "STAT %s after CCC under PROT P: %r" % (arg, resp[:200]))
+        check(f.sendcmd("STAT").startswith("211"), "STAT alone")
+        f.quit()
+        # a plain (never protected) session: only private places refused
+        f = ftplib.FTP(timeout=20)
+        f.connect("127.0.0.1", srv.port)
+        f.login("alice", USERS["alice"])
+        for arg in ("secret", "-la secret", "s*/*", "*/*.txt"):
+            try:
+                resp = f.sendcmd("STAT " + arg)
+            except ftplib.error_perm as e:
+                resp = str(e)
+            check(resp.startswith("534") and "SECRET-NAME" not in resp,
+                  "plain STAT %s: %r" % (arg, resp[:200]))
+        check("public.txt" in f.sendcmd("STAT pub"), "plain STAT pub")
+        f.quit()
+        no_crash(srv)
