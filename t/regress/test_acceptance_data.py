@@ -855,3 +855,37 @@ def stat_listing_on_clear_control_connection():
         check("public.txt" in f.sendcmd("STAT pub"), "plain STAT pub")
         f.quit()
         no_crash(srv)
+
+
+@test
+def ascii_mode_both_ways_across_record_boundaries():
+    """TYPE A under PROT P: CRLF pairs that straddle TLS records and read
+    batches are converted exactly, both ways."""
+    line = b"x" * 16382 + b"\r\n"        # CRLF on every record boundary
+    lines = [b"y" * i + b"\r\n" for i in (1, 16381, 16383, 16384, 40000)]
+    text = b"".join(lines * 20) + line * 64
+    with Server("acc_ascii") as srv:
+        f = client(srv)
+        f.voidcmd("TYPE A")
+        conn, _ = f.ntransfercmd("STOR a.txt")
+        for i in range(0, len(text), 16383):   # odd write sizes
+            conn.sendall(text[i:i + 16383])
+        conn.unwrap()
+        conn.close()
+        check(f.voidresp().startswith("226"), "ASCII STOR")
+        stored = open(os.path.join(srv.home("alice"), "a.txt"), "rb").read()
+        check_eq(len(stored), len(text.replace(b"\r\n", b"\n")),
+                 "ASCII STOR length")
+        check(stored == text.replace(b"\r\n", b"\n"), "ASCII STOR bytes")
+        got = []
+        conn, _ = f.ntransfercmd("RETR a.txt")
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            got.append(chunk)
+        conn.close()
+        check(f.voidresp().startswith("226"), "ASCII RETR")
+        check(b"".join(got) == text, "ASCII RETR bytes")
+        f.quit()
+        no_crash(srv)
