@@ -332,16 +332,16 @@ static int listing_is_recursive(cmd_rec *cmd) {
 }
 
 /* How much of a tree a recursive listing may make us check; a bigger one
- * is refused rather than listed unchecked.
+ * is refused rather than listed unchecked.  mod_ls reads the same
+ * directories (and their .ftpaccess files) to list them.
  */
-#define LISTING_MAX_DIRS	4096
-#define LISTING_MAX_DEPTH	64
+#define LISTING_MAX_DIRS	65536
+#define LISTING_MAX_DEPTH	128
 
-/* The policy below dir that refuses the current PROT (a recursive
- * listing shows it all), or -1.  Symbolic links to directories are
- * checked where they lead, not followed further.
- */
 static int subtree_refusing(pool *p, const char *dir, unsigned int depth,
+    unsigned int *budget);
+
+static int subtree_refusing_in(pool *p, const char *dir, unsigned int depth,
     unsigned int *budget) {
   int policy;
   void *dh;
@@ -369,16 +369,20 @@ static int subtree_refusing(pool *p, const char *dir, unsigned int depth,
 
   while (policy < 0 &&
          (de = pr_fsio_readdir(dh)) != NULL) {
-    const char *sub;
+    char sub[PR_TUNABLE_PATH_MAX + 1];
     struct stat st;
+    int n;
 
     if (strcmp(de->d_name, ".") == 0 ||
         strcmp(de->d_name, "..") == 0) {
       continue;
     }
 
-    sub = pdircat(p, dir, de->d_name, NULL);
-    if (pr_fsio_lstat(sub, &st) < 0) {
+    n = snprintf(sub, sizeof(sub), "%s/%s", strcmp(dir, "/") == 0 ? "" :
+      dir, de->d_name);
+    if (n < 0 ||
+        (size_t) n >= sizeof(sub) ||
+        pr_fsio_lstat(sub, &st) < 0) {
       continue;
     }
 
@@ -388,11 +392,30 @@ static int subtree_refusing(pool *p, const char *dir, unsigned int depth,
     } else if (S_ISLNK(st.st_mode) &&
                pr_fsio_stat(sub, &st) == 0 &&
                S_ISDIR(st.st_mode)) {
-      policy = refusing(path_policy(p, sub));
+      pool *tmp_pool = make_sub_pool(p);
+
+      policy = refusing(path_policy(tmp_pool, sub));
+      destroy_pool(tmp_pool);
     }
   }
 
   (void) pr_fsio_closedir(dh);
+  return policy;
+}
+
+/* The policy below dir that refuses the current PROT (a recursive
+ * listing shows it all), or -1.  Symbolic links to directories are
+ * checked where they lead, not followed further.  Each directory's
+ * look-ups use a pool of their own, so a big tree costs no more memory
+ * than a deep one.
+ */
+static int subtree_refusing(pool *p, const char *dir, unsigned int depth,
+    unsigned int *budget) {
+  pool *tmp_pool = make_sub_pool(p);
+  int policy;
+
+  policy = subtree_refusing_in(tmp_pool, dir, depth, budget);
+  destroy_pool(tmp_pool);
   return policy;
 }
 
