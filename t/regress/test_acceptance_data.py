@@ -440,6 +440,13 @@ def fleet_hostile_records_and_wrong_types():
                 f = client(b)
                 check("hello.txt" in f.nlst(), "listing with %r" % (bad,))
                 f.quit()
+            for srv in (a, b):
+                check("Redis unavailable" not in srv.log(),
+                      "a bad record taken for an outage on %s: %s" % (
+                          srv.name, srv.log()[-1500:]))
+            check(b.wait_log(r"Redis key 'mod_secftp:\S+' ignored: it "
+                             r"holds no string value"),
+                  "record of the wrong type not logged")
             no_crash(a)
             no_crash(b)
 
@@ -481,6 +488,8 @@ def fleet_certmap_update_race_and_wrong_type():
             for srv in (a, b):
                 check_eq(tf.user_reply(srv, "bob"), 232,
                          "map of the wrong type replaced the map")
+                check("Redis unavailable" not in srv.log(),
+                      "a map of the wrong type taken for an outage")
                 check(srv.proc.poll() is None, srv.name + " died")
                 no_crash(srv)
 
