@@ -13,8 +13,9 @@ import ssl
 import struct
 import time
 
-from harness import (Raw, ReusingFTP_TLS, Server, check, check_eq, client_context, curl,
-                     test, USERS, NOBODY_UID, NOBODY_GID)
+from harness import (Raw, ReusingFTP_TLS, Server, check, check_eq,
+                     client_context, test, USERS, NOBODY_UID, NOBODY_GID)
+
 MARKER = b"SECFTP-ACCEPTANCE-MARKER-"
 
 
