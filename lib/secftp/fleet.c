@@ -233,6 +233,16 @@ char *secftp_fleet_redis_get(pool *p, const char *key, size_t *len) {
       return NULL;
     }
 
+    if (xerrno == EINVAL) {
+      /* Redis answered, with something other than a string (a list, a
+       * hash): not a record of ours, and no outage.
+       */
+      redis_ok();
+      secftp_log("Redis key '%s' ignored: it holds no string value", key);
+      errno = EBADMSG;
+      return NULL;
+    }
+
     redis_failed("GET", xerrno);
     errno = EIO;
     return NULL;

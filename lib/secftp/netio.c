@@ -140,6 +140,49 @@ static int netio_postopen_cb(pr_netio_stream_t *nstrm) {
   return secftp_data_postopen(nstrm);
 }
 
+/* An ABOR that arrives during a transfer must fail the transfer first (its
+ * 426) and only then be executed (its 226), as RFC 959 orders the replies.
+ * ProFTPD sees it coming by peeking at the raw control socket, which holds
+ * only ciphertext under TLS: so peek at the decrypted control stream here,
+ * without blocking, and flag the abort as ProFTPD itself would.
+ */
+static void note_abor_during_xfer(pr_netio_stream_t *nstrm, SSL *ssl) {
+  char buf[5];
+  size_t n = 0;
+  int flags;
+
+  if (ssl == NULL ||
+      nstrm->strm_type != PR_NETIO_STRM_CTRL ||
+      nstrm->strm_mode != PR_NETIO_IO_RD ||
+      !(session.sf_flags & SF_XFER) ||
+      (session.sf_flags & SF_ABORT) ||
+      session.d == NULL) {
+    return;
+  }
+
+  flags = fcntl(nstrm->strm_fd, F_GETFL);
+  if (flags < 0) {
+    return;
+  }
+
+  (void) fcntl(nstrm->strm_fd, F_SETFL, flags|O_NONBLOCK);
+  ERR_clear_error();
+  if (SSL_peek_ex(ssl, buf, sizeof(buf), &n) != 1) {
+    n = 0;
+  }
+  ERR_clear_error();
+  (void) fcntl(nstrm->strm_fd, F_SETFL, flags);
+
+  if (n == sizeof(buf) &&
+      strncasecmp(buf, "ABOR", 4) == 0 &&
+      (buf[4] == '\r' || buf[4] == '\n')) {
+    pr_trace_msg(SECFTP_TRACE_DATA, 5, "ABOR during a transfer: aborting it");
+    session.sf_flags |= SF_ABORT;
+    pr_netio_abort(session.xfer.direction == PR_NETIO_IO_RD ?
+      session.d->instrm : session.d->outstrm);
+  }
+}
+
 /* Bytes already read (or decrypted) and waiting inside OpenSSL leave the
  * socket quiet, and so does a close_notify already read; report the stream
  * readable at once so no command, data or end of data is left stuck
@@ -149,12 +192,14 @@ static int netio_poll_cb(pr_netio_stream_t *nstrm) {
   fd_set rfds, wfds;
   struct timeval tv;
   SSL *ssl;
+  int res;
 
   ssl = secftp_netio_get_ssl(nstrm);
   if (ssl != NULL &&
       nstrm->strm_mode == PR_NETIO_IO_RD &&
       (SSL_has_pending(ssl) ||
        (SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN))) {
+    note_abor_during_xfer(nstrm, ssl);
     return 1;
   }
 
@@ -180,7 +225,12 @@ static int netio_poll_cb(pr_netio_stream_t *nstrm) {
     nstrm->strm_interval : 60;
   tv.tv_usec = 0;
 
-  return select(nstrm->strm_fd + 1, &rfds, &wfds, NULL, &tv);
+  res = select(nstrm->strm_fd + 1, &rfds, &wfds, NULL, &tv);
+  if (res > 0) {
+    note_abor_during_xfer(nstrm, ssl);
+  }
+
+  return res;
 }
 
 static int netio_read_cb(pr_netio_stream_t *nstrm, char *buf, size_t len) {
