@@ -375,25 +375,19 @@ class Server:
         return text
 
     def stop(self):
-        """Stops proftpd and its sessions, by process group, bounded."""
+        """Stops proftpd and its sessions, by process group, bounded:
+        SIGTERM, then SIGKILL for whatever is left."""
         if self.proc is None:
             return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
         self.proc = None
 
     def __enter__(self):
@@ -457,6 +451,30 @@ class ReusingFTP_TLS(ftplib.FTP_TLS):
                                             server_hostname=self.host,
                                             session=session)
         return conn, size
+
+
+def protected_client(srv, user="alice", version=None, ctx=None, port=None,
+                     cls=ReusingFTP_TLS):
+    """Logged in with PROT P; data connections resume the control session.
+    version pins the TLS version (ssl.TLSVersion)."""
+    ctx = ctx or client_context()
+    if version is not None:
+        ctx.minimum_version = ctx.maximum_version = version
+    f = cls(context=ctx, timeout=20)
+    f.connect("127.0.0.1", port or srv.port)
+    f.auth()
+    f.login(user, USERS[user])
+    f.prot_p()
+    return f
+
+
+def put_file(srv, user, name, data):
+    """Writes a file into user's home, owned by the account."""
+    path = os.path.join(srv.home(user), name)
+    with open(path, "wb") as fh:
+        fh.write(data)
+    os.chown(path, NOBODY_UID, NOBODY_GID)
+    return path
 
 
 def ftps(server, user=None, password=None, port=None, context=None,

@@ -14,30 +14,13 @@ import struct
 import time
 
 from harness import (Raw, ReusingFTP_TLS, Server, check, check_eq,
-                     client_context, test, USERS, NOBODY_UID, NOBODY_GID)
+                     client_context, protected_client, put_file, test, USERS,
+                     NOBODY_UID, NOBODY_GID)
 
 MARKER = b"SECFTP-ACCEPTANCE-MARKER-"
 
 
-def client(srv, user="alice", version=None, ctx=None, port=None):
-    """Logged in, PROT P; data connections resume the control session."""
-    ctx = ctx or client_context()
-    if version is not None:
-        ctx.minimum_version = ctx.maximum_version = version
-    f = ReusingFTP_TLS(context=ctx, timeout=20)
-    f.connect("127.0.0.1", port or srv.port)
-    f.auth()
-    f.login(user, USERS[user])
-    f.prot_p()
-    return f
-
-
-def put_file(srv, user, name, data):
-    path = os.path.join(srv.home(user), name)
-    with open(path, "wb") as fh:
-        fh.write(data)
-    os.chown(path, NOBODY_UID, NOBODY_GID)
-    return path
+client = protected_client
 
 
 def retr(f, name, rest=None):

@@ -14,7 +14,7 @@ import time
 
 from harness import (NOBODY_GID, NOBODY_UID, Raw, ReusingFTP_TLS, Server,
                      USERS, cert, check, check_eq, client_context, curl, ftps,
-                     implicit_vhost, lftp, test)
+                     implicit_vhost, lftp, protected_client, put_file, test)
 
 MARKER = b"SECFTP-PLAINTEXT-MARKER-"
 
@@ -35,23 +35,7 @@ class RecordingFTP(ReusingFTP_TLS):
 
 
 def client(srv, user="alice", version=None, ctx=None, port=None):
-    ctx = ctx or client_context()
-    if version is not None:
-        ctx.minimum_version = ctx.maximum_version = version
-    f = RecordingFTP(context=ctx, timeout=20)
-    f.connect("127.0.0.1", port or srv.port)
-    f.auth()
-    f.login(user, USERS[user])
-    f.prot_p()
-    return f
-
-
-def put_file(srv, user, name, data):
-    path = os.path.join(srv.home(user), name)
-    with open(path, "wb") as fh:
-        fh.write(data)
-    os.chown(path, NOBODY_UID, NOBODY_GID)
-    return path
+    return protected_client(srv, user, version, ctx, port, cls=RecordingFTP)
 
 
 def sha(data):
