@@ -316,20 +316,31 @@ int secftp_ctrl_unprotect(int notify) {
   return exchanged;
 }
 
+/* A policy decision on a command's argument. */
+typedef int (*arg_policy_fn)(const struct secftp_policy_in *, const char *,
+  struct secftp_verdict *);
+
+/* Asks policy about cmd in this session's state.  Returns NULL when the
+ * command may proceed (v says how), or the refusal to return.
+ */
+static modret_t *judge_with_arg(cmd_rec *cmd, arg_policy_fn policy,
+    struct secftp_verdict *v) {
+  struct secftp_policy_in in;
+
+  secftp_ctrl_policy_in(&in);
+  return decide(cmd, policy(&in, cmd_arg(cmd), v), v);
+}
+
 /* usage: AUTH mechanism */
 modret_t *secftp_cmd_auth(cmd_rec *cmd) {
-  struct secftp_policy_in in;
   struct secftp_verdict v;
   modret_t *refused;
-  int res;
 
   if (!secftp_session_enabled()) {
     return PR_DECLINED(cmd);
   }
 
-  secftp_ctrl_policy_in(&in);
-  res = secftp_policy_auth(&in, cmd_arg(cmd), &v);
-  refused = decide(cmd, res, &v);
+  refused = judge_with_arg(cmd, secftp_policy_auth, &v);
   if (refused != NULL) {
     return refused;
   }
@@ -370,7 +381,6 @@ modret_t *secftp_cmd_auth(cmd_rec *cmd) {
 
 /* usage: PBSZ size */
 modret_t *secftp_cmd_pbsz(cmd_rec *cmd) {
-  struct secftp_policy_in in;
   struct secftp_verdict v;
   modret_t *refused;
 
@@ -378,8 +388,7 @@ modret_t *secftp_cmd_pbsz(cmd_rec *cmd) {
     return PR_DECLINED(cmd);
   }
 
-  secftp_ctrl_policy_in(&in);
-  refused = decide(cmd, secftp_policy_pbsz(&in, cmd_arg(cmd), &v), &v);
+  refused = judge_with_arg(cmd, secftp_policy_pbsz, &v);
   if (refused != NULL) {
     return refused;
   }
@@ -391,7 +400,6 @@ modret_t *secftp_cmd_pbsz(cmd_rec *cmd) {
 
 /* usage: PROT C|S|E|P */
 modret_t *secftp_cmd_prot(cmd_rec *cmd) {
-  struct secftp_policy_in in;
   struct secftp_verdict v;
   modret_t *refused;
 
@@ -399,8 +407,7 @@ modret_t *secftp_cmd_prot(cmd_rec *cmd) {
     return PR_DECLINED(cmd);
   }
 
-  secftp_ctrl_policy_in(&in);
-  refused = decide(cmd, secftp_policy_prot(&in, cmd_arg(cmd), &v), &v);
+  refused = judge_with_arg(cmd, secftp_policy_prot, &v);
   if (refused != NULL) {
     return refused;
   }
