@@ -58,12 +58,10 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
   }
 }
 
-static void secftp_restart_ev(const void *event_data, void *user_data) {
-  secftp_tls_free_servers();
-  secftp_certuser_free_maps();
-}
-
-static void secftp_shutdown_ev(const void *event_data, void *user_data) {
+/* Restart and shutdown: the daemon's contexts and maps go; a restart
+ * rebuilds them at the next core.postparse.
+ */
+static void secftp_release_ev(const void *event_data, void *user_data) {
   secftp_tls_free_servers();
   secftp_certuser_free_maps();
 }
@@ -98,8 +96,8 @@ static void secftp_exit_ev(const void *event_data, void *user_data) {
 static int secftp_init(void) {
   pr_event_register(&secftp_module, "core.postparse", secftp_postparse_ev,
     NULL);
-  pr_event_register(&secftp_module, "core.restart", secftp_restart_ev, NULL);
-  pr_event_register(&secftp_module, "core.shutdown", secftp_shutdown_ev,
+  pr_event_register(&secftp_module, "core.restart", secftp_release_ev, NULL);
+  pr_event_register(&secftp_module, "core.shutdown", secftp_release_ev,
     NULL);
   return 0;
 }
@@ -178,7 +176,7 @@ static conftable secftp_conftab[] = {
   { "SecurePortAccess",		secftp_set_port_access,		NULL },
   { "SecureProtocol",		secftp_set_protocol,		NULL },
   { "SecureRFCLevel",		secftp_set_enum,		NULL },
-  { "SecureSessionCache",	secftp_set_enum,	NULL },
+  { "SecureSessionCache",	secftp_set_enum,		NULL },
   { "SecureSessionReuse",	secftp_set_enum,		NULL },
   { "SecureTicketKeyFile",	secftp_set_ticket_key_file,	NULL },
   { "SecureTicketKeyLifetime",	secftp_set_ticket_key_lifetime,	NULL },
