@@ -52,13 +52,18 @@ static const char *token_choices(pool *p, const struct secftp_token *tokens) {
   return choices;
 }
 
-static config_rec *add_int_param(cmd_rec *cmd, int value) {
+config_rec *secftp_conf_add_value(cmd_rec *cmd, const void *value,
+    size_t size) {
   config_rec *c;
 
   c = add_config_param(cmd->argv[0], 1, NULL);
-  c->argv[0] = palloc(c->pool, sizeof(int));
-  *((int *) c->argv[0]) = value;
+  c->argv[0] = palloc(c->pool, size);
+  memcpy(c->argv[0], value, size);
   return c;
+}
+
+static config_rec *add_int_param(cmd_rec *cmd, int value) {
+  return secftp_conf_add_value(cmd, &value, sizeof(value));
 }
 
 static int get_int_param(server_rec *s, const char *name, int *value) {
@@ -146,7 +151,6 @@ modret_t *secftp_set_enum(cmd_rec *cmd) {
 /* usage: SecureProtocol version1 ... versionN */
 modret_t *secftp_set_protocol(cmd_rec *cmd) {
   unsigned int i, protocols = 0;
-  config_rec *c;
 
   CHECK_CONF(cmd, SECFTP_SERVER_CTX);
   if (cmd->argc < 2) {
@@ -173,9 +177,7 @@ modret_t *secftp_set_protocol(cmd_rec *cmd) {
       pr_parser_get_lineno());
   }
 
-  c = add_config_param(cmd->argv[0], 1, NULL);
-  c->argv[0] = palloc(c->pool, sizeof(unsigned int));
-  *((unsigned int *) c->argv[0]) = protocols;
+  (void) secftp_conf_add_value(cmd, &protocols, sizeof(protocols));
   return PR_HANDLED(cmd);
 }
 
@@ -202,9 +204,7 @@ modret_t *secftp_set_options(cmd_rec *cmd) {
     opts |= (unsigned long) opt;
   }
 
-  c = add_config_param(cmd->argv[0], 1, NULL);
-  c->argv[0] = palloc(c->pool, sizeof(unsigned long));
-  *((unsigned long *) c->argv[0]) = opts;
+  c = secftp_conf_add_value(cmd, &opts, sizeof(opts));
 
   /* Several SecureOptions lines add up. */
   c->flags |= CF_MERGEDOWN_MULTI;

@@ -62,6 +62,12 @@ struct secftp_settings {
   const struct secftp_fleet_secret *ticket_key_secret;
 };
 
+/* Stores one typed value (size bytes at value) as cmd's configuration
+ * record, for the directive handlers of every unit.
+ */
+config_rec *secftp_conf_add_value(cmd_rec *cmd, const void *value,
+  size_t size);
+
 /* Fills st with the defaults, then with s's configuration. */
 void secftp_settings_load(server_rec *s, struct secftp_settings *st);
 

@@ -127,7 +127,6 @@ modret_t *secftp_set_ticket_key_file(cmd_rec *cmd) {
 
 /* usage: SecureTicketKeyLifetime duration */
 modret_t *secftp_set_ticket_key_lifetime(cmd_rec *cmd) {
-  config_rec *c;
   long secs;
 
   SECFTP_CHECK_ONE_ARG(cmd);
@@ -139,9 +138,7 @@ modret_t *secftp_set_ticket_key_lifetime(cmd_rec *cmd) {
       "(units s, m, h)", NULL));
   }
 
-  c = add_config_param(cmd->argv[0], 1, NULL);
-  c->argv[0] = palloc(c->pool, sizeof(long));
-  *((long *) c->argv[0]) = secs;
+  (void) secftp_conf_add_value(cmd, &secs, sizeof(secs));
   return PR_HANDLED(cmd);
 }
 

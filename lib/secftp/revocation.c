@@ -9,7 +9,6 @@
 /* usage: SecureVerifyOrder crl | ocsp | crl ocsp */
 modret_t *secftp_set_verify_order(cmd_rec *cmd) {
   unsigned int i, order = 0;
-  config_rec *c;
 
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
   if (cmd->argc < 2) {
@@ -45,9 +44,7 @@ modret_t *secftp_set_verify_order(cmd_rec *cmd) {
     order |= method;
   }
 
-  c = add_config_param(cmd->argv[0], 1, NULL);
-  c->argv[0] = palloc(c->pool, sizeof(unsigned int));
-  *((unsigned int *) c->argv[0]) = order;
+  (void) secftp_conf_add_value(cmd, &order, sizeof(order));
   return PR_HANDLED(cmd);
 }
 
@@ -67,7 +64,6 @@ modret_t *secftp_set_ocsp_responder(cmd_rec *cmd) {
 
 /* usage: SecureOCSPTimeout seconds */
 modret_t *secftp_set_ocsp_timeout(cmd_rec *cmd) {
-  config_rec *c;
   long secs;
 
   SECFTP_CHECK_ONE_ARG(cmd);
@@ -79,9 +75,7 @@ modret_t *secftp_set_ocsp_timeout(cmd_rec *cmd) {
       (char *) cmd->argv[1], "': expected seconds from 1 to 60", NULL));
   }
 
-  c = add_config_param(cmd->argv[0], 1, NULL);
-  c->argv[0] = palloc(c->pool, sizeof(long));
-  *((long *) c->argv[0]) = secs;
+  (void) secftp_conf_add_value(cmd, &secs, sizeof(secs));
   return PR_HANDLED(cmd);
 }
 
