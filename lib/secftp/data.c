@@ -24,7 +24,7 @@ extern pr_response_t *resp_err_list;
 /* Why the last data connection was refused, until the command's error
  * reply goes out (see secftp_data_post_err).
  */
-static const char *refusal = NULL;
+static char refusal[256];
 
 static const char *peer(void) {
   return session.d != NULL && session.d->remote_addr != NULL ?
@@ -32,7 +32,10 @@ static const char *peer(void) {
 }
 
 static int refuse_connection(int fd, SSL *ssl, const char *why) {
-  refusal = pstrdup(session.pool, why);
+  /* A fixed buffer: a client that fails data connection after data
+   * connection must not grow the session pool.
+   */
+  sstrncpy(refusal, why, sizeof(refusal));
   secftp_log("data connection from %s refused (522, SecureSessionReuse "
     "%s): %s", peer(), secftp_sess.settings.reuse == SECFTP_REUSE_REQUIRED ?
     "required" : "allowed", why);
@@ -86,8 +89,11 @@ int secftp_data_postopen(pr_netio_stream_t *nstrm) {
   ssl = secftp_tls_accept(secftp_sess.ctx, PR_NETIO_FD(nstrm),
     secftp_sess.settings.handshake_timeout, &problem);
   if (ssl == NULL) {
-    return refuse_connection(PR_NETIO_FD(nstrm), NULL,
-      pstrcat(session.pool, "data TLS handshake failed: ", problem, NULL));
+    char why_failed[128];
+
+    pr_snprintf(why_failed, sizeof(why_failed),
+      "data TLS handshake failed: %s", problem);
+    return refuse_connection(PR_NETIO_FD(nstrm), NULL, why_failed);
   }
 
   if (secftp_reuse_check(ssl, &why) < 0) {
@@ -563,7 +569,7 @@ modret_t *secftp_data_pre_cmd(cmd_rec *cmd) {
     return PR_DECLINED(cmd);
   }
 
-  refusal = NULL;
+  refusal[0] = '\0';
 
   policy = dataconn_refusing(cmd);
   if (policy >= 0) {
@@ -589,7 +595,7 @@ modret_t *secftp_data_pre_cmd(cmd_rec *cmd) {
 }
 
 modret_t *secftp_data_post_err(cmd_rec *cmd) {
-  if (refusal == NULL) {
+  if (refusal[0] == '\0') {
     return PR_DECLINED(cmd);
   }
 
@@ -599,6 +605,6 @@ modret_t *secftp_data_post_err(cmd_rec *cmd) {
   pr_response_clear(&resp_err_list);
   pr_response_add_err(R_522, _("Data connection refused "
     "(SecureSessionReuse): %s"), refusal);
-  refusal = NULL;
+  refusal[0] = '\0';
   return PR_DECLINED(cmd);
 }

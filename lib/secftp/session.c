@@ -20,6 +20,15 @@ void secftp_session_set_fact(const char *name, const char *value) {
     return;
   }
 
+  /* Facts live as long as the session, in its pool: a client that repeats
+   * PROT P, say, must not make that pool grow with every command.
+   */
+  copy = pr_table_get(session.notes, name, NULL);
+  if (copy != NULL &&
+      strcmp(copy, value) == 0) {
+    return;
+  }
+
   copy = pstrdup(session.pool, value);
   if (pr_table_set(session.notes, name, (void *) copy, 0) < 0 &&
       pr_table_add(session.notes, pstrdup(session.pool, name),
