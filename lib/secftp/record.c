@@ -188,6 +188,25 @@ int secftp_record_seal(const unsigned char key[SECFTP_RECORD_KEY_LEN],
   return text_len;
 }
 
+/* The 6-bit value of a base64 character (the character is known valid:
+ * EVP_DecodeBlock accepted the text).
+ */
+static unsigned int b64_value(char c) {
+  if (c >= 'A' && c <= 'Z') {
+    return (unsigned int) (c - 'A');
+  }
+
+  if (c >= 'a' && c <= 'z') {
+    return (unsigned int) (c - 'a') + 26;
+  }
+
+  if (c >= '0' && c <= '9') {
+    return (unsigned int) (c - '0') + 52;
+  }
+
+  return c == '+' ? 62 : 63;
+}
+
 /* Decodes base64 text into bin (SECFTP_RECORD_BIN_MAX bytes).  Returns the
  * byte count, or -1.
  */
@@ -206,12 +225,20 @@ static int decode_text(const char *text, size_t text_len, unsigned char *bin) {
     return -1;
   }
 
-  /* EVP_DecodeBlock counts the padding as zero bytes. */
+  /* EVP_DecodeBlock counts the padding as zero bytes, and ignores the
+   * unused low bits of the last character before it: those must be zero,
+   * so that exactly one text stands for a record and any changed
+   * character is refused.
+   */
   if (text[text_len - 1] == '=') {
-    n--;
-    if (text[text_len - 2] == '=') {
-      n--;
+    int pad = text[text_len - 2] == '=' ? 2 : 1;
+    unsigned int unused_mask = pad == 2 ? 0x0f : 0x03;
+
+    if ((b64_value(text[text_len - 1 - pad]) & unused_mask) != 0) {
+      return -1;
     }
+
+    n -= pad;
   }
 
   return n;
