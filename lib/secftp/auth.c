@@ -184,6 +184,7 @@ modret_t *secftp_auth_post_pass(cmd_rec *cmd) {
   }
 
   logged_in = TRUE;
+  secftp_session_login();
   if (binding.password_waived) {
     method = "certificate";
 
