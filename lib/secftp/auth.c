@@ -78,6 +78,32 @@ static int port_access_allows(pool *p, const char *name) {
   return FALSE;
 }
 
+/* TRUE when the auth chain knows the account USER name logs in as, found
+ * the way mod_auth finds it (an <Anonymous> UserAlias resolved first).
+ */
+static int account_exists(pool *p, const char *name) {
+  const char *user = name;
+
+  if (pr_auth_get_anon_config(p, &user, NULL, NULL) != NULL) {
+    /* Anonymous logins take no certificate waiver. */
+    return FALSE;
+  }
+
+  return user != NULL &&
+    pr_auth_getpwnam(p, user) != NULL;
+}
+
+static modret_t *refuse_missing_account(cmd_rec *cmd, const char *name) {
+  secftp_log("USER %s: the client certificate maps to this name, but the "
+    "auth chain knows no such account: 530", name);
+  pr_trace_msg(SECFTP_TRACE_POLICY, 3, "USER %s refused: no account", name);
+  (void) pr_table_remove(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
+  pr_response_add_err(R_530, _("Login incorrect."));
+  pr_cmd_set_errno(cmd, EACCES);
+  errno = EACCES;
+  return PR_ERROR(cmd);
+}
+
 /* usage: USER name (PRE_CMD) */
 modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
   const struct secftp_settings *st = &secftp_sess.settings;
@@ -117,6 +143,15 @@ modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
 
   if (mapped != NULL &&
       strcmp(mapped, name) == 0) {
+    if (st->password == SECFTP_PASSWORD_OPTIONAL &&
+        !account_exists(cmd->tmp_pool, name)) {
+      /* mod_auth would take the waived password for a login in progress
+       * and fail it inside USER; a missing account is answered like a
+       * wrong password instead, and the connection stays (SPEC 6.1).
+       */
+      return refuse_missing_account(cmd, name);
+    }
+
     sstrncpy(binding.user, name, sizeof(binding.user));
     pr_trace_msg(SECFTP_TRACE_POLICY, 5, "USER %s: the client certificate "
       "maps to this user", name);
@@ -142,6 +177,13 @@ modret_t *secftp_auth_requires_pass(cmd_rec *cmd) {
       strcmp(name, binding.user) != 0 ||
       mapped == NULL ||
       strcmp(mapped, name) != 0) {
+    return PR_DECLINED(cmd);
+  }
+
+  if (pr_auth_getpwnam(cmd->tmp_pool, name) == NULL) {
+    /* No account: no waiver (mod_auth would fail the login inside USER). */
+    pr_trace_msg(SECFTP_TRACE_POLICY, 3, "USER %s: no such account, "
+      "password not waived", name);
     return PR_DECLINED(cmd);
   }
 
