@@ -32,6 +32,7 @@
 #include "secftp/session.h"
 #include "secftp/sni.h"
 #include "secftp/tls.h"
+#include "secftp/verify.h"
 
 module secftp_module;
 
