@@ -7,26 +7,8 @@
 #include "secftp/log.h"
 #include "secftp/session.h"
 
-/* What the current USER command was granted.  Kept in a fixed buffer: a
- * client can send any number of USER commands.
- */
-static struct {
-  char user[PR_TUNABLE_LOGIN_MAX + 1];	/* empty: no binding */
-  int password_waived;		/* requires_pass said no for user */
-} binding;
-
-/* Set once PASS has succeeded: a later failing PASS ("already logged
- * in") is no failed certificate login.
- */
-static int logged_in = FALSE;
-
-static void reset_binding(void) {
-  memset(&binding, 0, sizeof(binding));
-}
-
 void secftp_auth_sess_init(void) {
-  reset_binding();
-  logged_in = FALSE;
+  secftp_session_unbind_cert_user();
 }
 
 /* Refuses USER or PASS with 530, naming the policy, and forgets the user
@@ -109,7 +91,7 @@ modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
   const struct secftp_settings *st = &secftp_sess.settings;
   const char *name = cmd->arg, *mapped;
 
-  reset_binding();
+  secftp_session_unbind_cert_user();
   if (!secftp_session_enabled() ||
       name == NULL ||
       strlen(name) > PR_TUNABLE_LOGIN_MAX) {
@@ -152,7 +134,7 @@ modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
       return refuse_missing_account(cmd, name);
     }
 
-    sstrncpy(binding.user, name, sizeof(binding.user));
+    secftp_session_bind_cert_user(name);
     pr_trace_msg(SECFTP_TRACE_POLICY, 5, "USER %s: the client certificate "
       "maps to this user", name);
   }
@@ -173,8 +155,8 @@ modret_t *secftp_auth_requires_pass(cmd_rec *cmd) {
    */
   mapped = secftp_certuser_mapped();
   if (name == NULL ||
-      binding.user[0] == '\0' ||
-      strcmp(name, binding.user) != 0 ||
+      secftp_sess.cert_user[0] == '\0' ||
+      strcmp(name, secftp_sess.cert_user) != 0 ||
       mapped == NULL ||
       strcmp(mapped, name) != 0) {
     return PR_DECLINED(cmd);
@@ -187,7 +169,7 @@ modret_t *secftp_auth_requires_pass(cmd_rec *cmd) {
     return PR_DECLINED(cmd);
   }
 
-  binding.password_waived = TRUE;
+  secftp_session_waive_password();
   session.auth_mech = "mod_secftp.c";
   secftp_log("USER %s: no password needed: the verified client certificate "
     "maps to this user (SecurePassword optional)", name);
@@ -208,7 +190,7 @@ modret_t *secftp_auth_pre_pass(cmd_rec *cmd) {
    */
   user = pr_table_get(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
   if (user != NULL &&
-      strcmp(user, binding.user) != 0) {
+      strcmp(user, secftp_sess.cert_user) != 0) {
     return refuse_login(cmd, user, "SecureLogin verify_user", pstrcat(
       cmd->tmp_pool, "the client certificate does not vouch for ", user,
       NULL));
@@ -225,18 +207,17 @@ modret_t *secftp_auth_post_pass(cmd_rec *cmd) {
     return PR_DECLINED(cmd);
   }
 
-  logged_in = TRUE;
   secftp_session_login();
-  if (binding.password_waived) {
+  if (secftp_sess.password_waived) {
     method = "certificate";
 
-  } else if (binding.user[0] != '\0') {
+  } else if (secftp_sess.cert_user[0] != '\0') {
     method = "certificate+password";
   }
 
   secftp_session_set_fact("SECFTP_AUTH_METHOD", method);
   secftp_log("user %s logged in (%s)", session.user != NULL ?
-    session.user : binding.user, method);
+    session.user : secftp_sess.cert_user, method);
   return PR_DECLINED(cmd);
 }
 
@@ -247,14 +228,14 @@ modret_t *secftp_auth_post_pass(cmd_rec *cmd) {
  * to close the connection.
  */
 modret_t *secftp_auth_post_pass_err(cmd_rec *cmd) {
-  if (!binding.password_waived ||
-      logged_in) {
+  if (!secftp_sess.password_waived ||
+      secftp_sess.has_logged_in) {
     return PR_DECLINED(cmd);
   }
 
   secftp_log("USER %s: certificate login failed after the password was "
-    "waived; closing the connection", binding.user);
-  reset_binding();
+    "waived; closing the connection", secftp_sess.cert_user);
+  secftp_session_unbind_cert_user();
   pr_response_send(R_530, _("Login incorrect; reconnect to try again"));
   pr_session_disconnect(&secftp_module, PR_SESS_DISCONNECT_BY_APPLICATION,
     "certificate login failed");
@@ -262,11 +243,11 @@ modret_t *secftp_auth_post_pass_err(cmd_rec *cmd) {
 }
 
 modret_t *secftp_auth_reset(cmd_rec *cmd) {
-  if (binding.user[0] != '\0') {
+  if (secftp_sess.cert_user[0] != '\0') {
     pr_trace_msg(SECFTP_TRACE_POLICY, 5, "%s: certificate binding of USER "
-      "%s reset", (char *) cmd->argv[0], binding.user);
+      "%s reset", (char *) cmd->argv[0], secftp_sess.cert_user);
   }
 
-  reset_binding();
+  secftp_session_unbind_cert_user();
   return PR_DECLINED(cmd);
 }

@@ -219,6 +219,21 @@ void secftp_session_login(void) {
   }
 
   sstrncpy(sess.login_cwd, pr_fs_getcwd(), sizeof(sess.login_cwd));
+  sess.has_logged_in = TRUE;
+}
+
+void secftp_session_bind_cert_user(const char *name) {
+  sstrncpy(sess.cert_user, name, sizeof(sess.cert_user));
+  sess.password_waived = FALSE;
+}
+
+void secftp_session_waive_password(void) {
+  sess.password_waived = TRUE;
+}
+
+void secftp_session_unbind_cert_user(void) {
+  memset(sess.cert_user, 0, sizeof(sess.cert_user));
+  sess.password_waived = FALSE;
 }
 
 void secftp_session_end(void) {

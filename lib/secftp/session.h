@@ -68,9 +68,18 @@ struct secftp_session {
   const char *auth_user;	/* the account name the auth chain knows */
 
   /* Where the login put the client: REIN and AUTH after login bring it
-   * back there.
+   * back there.  Empty until the first login succeeds.
    */
   char login_cwd[PR_TUNABLE_PATH_MAX + 1];
+  int has_logged_in;		/* a USER/PASS pair has succeeded once */
+
+  /* What the current USER command was granted by the client certificate
+   * (SPEC 3.2: bound to exactly that USER, reset by every USER, AUTH,
+   * REIN and CCC).  A fixed buffer: a client can send any number of USER
+   * commands.
+   */
+  char cert_user[PR_TUNABLE_LOGIN_MAX + 1];	/* empty: no binding */
+  int password_waived;		/* requires_pass said no for cert_user */
 };
 
 /* The session, read-only. */
@@ -150,6 +159,19 @@ void secftp_session_allow_relogin(int ok);
  * the client), or the login again after a logout.
  */
 void secftp_session_login(void);
+
+/* USER name is the name the client certificate maps to: the binding of
+ * the certificate permission to exactly this USER.
+ */
+void secftp_session_bind_cert_user(const char *name);
+
+/* The auth chain was told name needs no password (SecurePassword
+ * optional).
+ */
+void secftp_session_waive_password(void);
+
+/* Ends the certificate binding (every USER, AUTH, REIN, CCC). */
+void secftp_session_unbind_cert_user(void);
 
 /* The session is over: the control connection's TLS is gone. */
 void secftp_session_end(void);
