@@ -245,10 +245,11 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
   /* From the handshake on, the chosen host decides (doc/session-reuse.md,
    * "The handshake's vhost governs"): its certificate map, login and data
    * policies and log apply to what follows this handshake, although
-   * main_server changes only after the AUTH reply.
+   * main_server changes only after the AUTH reply.  The address owner's
+   * log keeps the routing decision.
    */
-  follow_settings(st);
   secftp_log("SNI '%s' selects virtual host '%s'", name, named->ServerName);
+  follow_settings(st);
   return SSL_CLIENT_HELLO_SUCCESS;
 }
 
