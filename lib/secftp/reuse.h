@@ -10,10 +10,11 @@
  * Every session and ticket issued on the control connection or on its
  * accepted data connections carries the lineage, and a data connection is
  * accepted only when it resumed a session of that lineage (and presents no
- * client certificate other than the control connection's).  Each accepted
- * resumed TLS 1.3 data connection gets one fresh ticket of the lineage, so
- * clients that use a ticket only once (RFC 8446 appendix C.4) never run
- * out.
+ * client certificate other than the control connection's).  Every
+ * transfer leaves the client one fresh TLS 1.3 ticket of the lineage (on
+ * the control connection while it is protected, on the accepted data
+ * connection after CCC), so clients that use a ticket only once (RFC 8446
+ * appendix C.4) never run out.
  */
 
 #ifndef SECFTP_REUSE_H
@@ -26,7 +27,7 @@ int secftp_reuse_setup_ctx(SSL_CTX *ctx);
 
 /* Called for every new server connection before its handshake: control
  * connections get a fresh lineage candidate; data connections get no
- * tickets of their own making, and either kernel TLS (when the kernel has
+ * tickets at the handshake, and either kernel TLS (when the kernel has
  * the "tls" ULP) or the bulk socket layer.
  */
 void secftp_reuse_prepare(SSL *ssl, int fd);
