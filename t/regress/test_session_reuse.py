@@ -287,39 +287,44 @@ def lftp_several_transfers():
 @test
 def attack_port_theft_full_handshake():
     """The thief sees the clear TCP, reaches the passive port first and
-    completes its own (full) handshake: no data, a 522, logged as a full
-    handshake; the owner's next transfer works."""
+    completes its own (full) handshake: no data, no ticket, a 522 logged
+    as a full handshake; the owner's next transfer works."""
     secret = b"TOP-SECRET-" * 3000
-    with Server("theft2") as srv:
-        put_file(srv, "alice", "secret.bin", secret)
-        f = client(srv)
-        f.voidcmd("TYPE I")
-        host, port = ftplib.parse227(f.sendcmd("PASV"))
-        raw = socket.create_connection((host, port), timeout=10)
-        f.putcmd("RETR secret.bin")
-        thief = client_context().wrap_socket(raw, server_hostname="localhost",
-                                             do_handshake_on_connect=False)
-        got = b""
-        try:
-            thief.do_handshake()
-            while True:
-                chunk = thief.recv(65536)
-                if not chunk:
-                    break
-                got += chunk
-        except (ssl.SSLError, OSError):
-            pass
-        thief.close()
-        check(b"TOP-SECRET" not in got, "the thief received data")
-        resp = f.getmultiline()
-        if resp.startswith("150"):
+    for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+        with Server("theft2") as srv:
+            put_file(srv, "alice", "secret.bin", secret)
+            f = client(srv, version=version)
+            f.voidcmd("TYPE I")
+            host, port = ftplib.parse227(f.sendcmd("PASV"))
+            raw = socket.create_connection((host, port), timeout=10)
+            f.putcmd("RETR secret.bin")
+            thief = pinned(version).wrap_socket(
+                raw, server_hostname="localhost",
+                do_handshake_on_connect=False)
+            got = b""
+            try:
+                thief.do_handshake()
+                while True:
+                    chunk = thief.recv(65536)
+                    if not chunk:
+                        break
+                    got += chunk
+            except (ssl.SSLError, OSError):
+                pass
+            stolen = thief.session
+            thief.close()
+            check(b"TOP-SECRET" not in got, "the thief received data")
+            check(stolen is None or not stolen.has_ticket,
+                  "%s: the thief got a ticket" % version.name)
             resp = f.getmultiline()
-        check(resp.startswith("522") and "SecureSessionReuse" in resp,
-              "owner's reply: %r" % resp)
-        check(FULL in resp, "522 text: %r" % resp)
-        check_eq(retr(f, "secret.bin"), secret, "owner's retry")
-        f.quit()
-        check(FULL in srv.log(), "theft not logged: " + srv.log())
+            if resp.startswith("150"):
+                resp = f.getmultiline()
+            check(resp.startswith("522") and "SecureSessionReuse" in resp,
+                  "owner's reply: %r" % resp)
+            check(FULL in resp, "522 text: %r" % resp)
+            check_eq(retr(f, "secret.bin"), secret, "owner's retry")
+            f.quit()
+            check(FULL in srv.log(), "theft not logged: " + srv.log())
 
 
 class ForeignFTP(RecordingFTP):
