@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Drives real FTPS clients through every scenario against mod_secftp and
+against Debian's mod_tls, and writes the matrix as Markdown.
+
+  make && contrib/interop.py > doc/interop.md
+  contrib/interop.py curl lftp          only these clients
+  SECFTP_MODULE=/path/mod_secftp.so contrib/interop.py   another build
+
+Run as root on Debian 12 with what t/run-tests installs (proftpd-core,
+proftpd-mod-crypto, the clients, build/node/ for basic-ftp).  Both servers
+are Debian's /usr/sbin/proftpd on 127.0.0.1, started through the
+integration-test harness; the clients and scenarios are those of
+t/regress/interop.py, shared with t/regress/test_interop.py.
+"""
+
+import datetime
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "t", "regress"))
+
+import harness  # noqa: E402
+import interop  # noqa: E402
+
+NEVER_RESUME = """\
+## Clients that never resume
+
+These clients open every protected data connection with a full TLS
+handshake, so `SecureSessionReuse required` (the default) refuses their
+transfers with `522`, and so does mod_tls under its default (session
+reuse required):
+
+| Client | Why | Workaround |
+|---|---|---|
+| Apache commons-net `FTPSClient` (stock) | `_openDataConnection_` wraps the data socket in a new `SSLSocket` without the control connection's session | `SecureSessionReuse allowed` on the vhost serving them, or a subclass that copies the control session into the data socket's session context (the well-known `_prepareDataSocket_` override) |
+| Perl libnet `Net::FTP` before 3.x, or any `IO::Socket::SSL` data socket without `SSL_reuse_ctx` | each data socket gets a context of its own, hence no session to resume | upgrade to libnet 3 (Debian 12's perl has 3.14, which passes `SSL_reuse_ctx` and resumes), or pass `SSL_reuse_ctx => $control_socket` when upgrading data sockets; otherwise `SecureSessionReuse allowed` |
+| Python `ftplib.FTP_TLS` (stock) | `ntransfercmd` wraps the data socket without `session=` (row `python-ftplib-stock` above) | a subclass passing `session=self.sock.session` to `wrap_socket` (as `t/regress/harness.py` `ReusingFTP_TLS`), or `SecureSessionReuse allowed` |
+
+`SecureSessionReuse allowed` keeps TLS on the data connection but gives up
+the proof that the data connection belongs to the control connection
+(doc/mod_secftp.html#SecureSessionReuse); use it on a vhost of its own.
+"""
+
+
+def cell_text(cell):
+    if cell.status == "pass":
+        return "pass"
+    return "%s: %s" % (cell.status, cell.reason.replace("|", "\\|"))
+
+
+def main():
+    names = sys.argv[1:]
+    clients = [c for c in interop.CLIENTS if not names or c.name in names]
+    results, versions = {}, {}
+    for client in clients:
+        try:
+            versions[client.name] = client.version()
+        except Exception as e:      # noqa: BLE001 -- reported as missing
+            versions[client.name] = ("missing", str(e)[:80])
+    sites = [interop.Site(m) for m in interop.MODULES]
+    for site in sites:
+        with site:
+            for client in clients:
+                print("%s on %s ..." % (client.name, site.module),
+                      file=sys.stderr, flush=True)
+                for scenario in interop.SCENARIOS:
+                    if versions[client.name][0] == "missing":
+                        cell = interop.Cell("fail", "client missing")
+                    else:
+                        cell = interop.run_cell(client, site, scenario)
+                    results[(client.name, scenario, site.module)] = cell
+                    print("  %s: %r" % (scenario, cell), file=sys.stderr,
+                          flush=True)
+
+    out = []
+    out.append("# Interoperability: real FTPS clients, mod_secftp and "
+               "mod_tls\n")
+    out.append("Made by `contrib/interop.py` on %s (UTC), Debian's "
+               "`/usr/sbin/proftpd` with the module `%s` and with Debian's "
+               "mod_tls (proftpd-mod-crypto), each under its default "
+               "configuration (mod_secftp: `SecureSessionReuse required`; "
+               "mod_tls: session reuse required on data connections).\n" % (
+                   datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"),
+                   os.path.relpath(harness.MODULE, harness.ROOT)))
+    out.append("A cell passes when the client exits 0 and every file it "
+               "transferred has the expected SHA-256. Scenarios "
+               "(t/regress/interop.py):\n")
+    for s in interop.SCENARIOS:
+        out.append("- **%s**: %s" % (s, interop.SCENARIO_TITLES[s]))
+    out.append("\nThe TLS 1.2/1.3-only scenarios pin the version on the "
+               "server (a vhost with `SecureProtocol`/`TLSProtocol`). CCC "
+               "runs on a vhost with `SecureCtrlConn clear` (mod_secftp "
+               "refuses CCC by default).\n")
+    out.append("## Clients\n")
+    out.append("| Client | Version | TLS library |")
+    out.append("|---|---|---|")
+    for c in clients:
+        ver, tls = versions[c.name]
+        out.append("| %s (`%s`) | %s | %s |" % (c.title, c.name, ver, tls))
+    for module in interop.MODULES:
+        out.append("\n## %s\n" % module)
+        out.append("| Client | " + " | ".join(interop.SCENARIOS) + " |")
+        out.append("|---|" + "---|" * len(interop.SCENARIOS))
+        for c in clients:
+            out.append("| %s | %s |" % (c.name, " | ".join(
+                cell_text(results[(c.name, s, module)])
+                for s in interop.SCENARIOS)))
+    out.append("\n## Where mod_tls transfers and mod_secftp does not\n")
+    rows = [(c.name, s, results[(c.name, s, "mod_secftp")])
+            for c in clients for s in interop.SCENARIOS
+            if results[(c.name, s, "mod_tls")].status == "pass" and
+            results[(c.name, s, "mod_secftp")].status != "pass"]
+    if rows:
+        for name, s, cell in rows:
+            out.append("- %s, %s: %s" % (name, s, cell_text(cell)))
+    else:
+        out.append("None.")
+    out.append("\n" + NEVER_RESUME)
+    print("\n".join(out))
+    harness.cleanup()
+
+
+if __name__ == "__main__":
+    main()
