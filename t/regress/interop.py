@@ -129,6 +129,16 @@ class Site:
             for user in USERS:
                 harness.put_file(self.server, user, name, data)
 
+    def control_resumptions(self):
+        """How many control connections resumed a session so far, where
+        the module logs it (mod_tls), else None."""
+        if self.module != "mod_tls":
+            return None
+        return sum(self.server.log(name).count(
+            "reused previous TLS session for control connection")
+            for name in os.listdir(self.server.dir)
+            if name.startswith("tls-") and name.endswith(".log"))
+
     def __enter__(self):
         self.server.start()
         return self
@@ -253,9 +263,20 @@ class Cell:
                          else "")
 
 
-def reply_522(output):
-    m = re.search(r"522[ -][^\r\n]*", output)
-    return m.group(0)[:70] if m else None
+# How each module refuses a data connection that does not resume: the
+# reply as the client shows it (some clients print the text alone).
+REFUSALS = (
+    ("522", r"\b522[ -]|\(SecureSessionReuse\)"),
+    ("425 (mod_tls: session not reused)",
+     r"Unable to build data connection: Operation not permitted"),
+)
+
+
+def refusal(output):
+    for name, pattern in REFUSALS:
+        if re.search(pattern, output):
+            return name
+    return None
 
 
 def last_error_line(output):
@@ -276,9 +297,9 @@ def judge(plan, rc, output):
         return Cell("fail", "exit %s after all transfers: %s" % (
             rc, last_error_line(output)))
     index, what = bad
-    why = reply_522(output)
+    why = refusal(output)
     if why:
-        return Cell("fail", "522 on transfer %d (%s)" % (index, what))
+        return Cell("fail", "%s on transfer %d (%s)" % (why, index, what))
     return Cell("fail", "transfer %d (%s) failed: %s" % (
         index, what, last_error_line(output)))
 
@@ -493,6 +514,16 @@ class Perl(JsonDriver):
         return tuple(out.strip().split("|"))
 
 
+class PerlSessionKey(Perl):
+    name = "perl-net-ftp-key"
+    title = "Perl Net::FTP + IO::Socket::SSL, with the control " \
+        "connection's session key for every socket"
+
+    def argv_and_env(self, plan):
+        argv, env = super().argv_and_env(plan)
+        return argv + ["--session-key"], env
+
+
 class Node(JsonDriver):
     name = "node-basic-ftp"
     title = "Node basic-ftp"
@@ -595,7 +626,7 @@ class Wget(Client):
 
 
 CLIENTS = [Curl(), Lftp(), Ftplib(), FtplibStock(), Php(), Ruby(), Perl(),
-           Rclone(), Node(), Wget()]
+           PerlSessionKey(), Rclone(), Node(), Wget()]
 
 
 def client_named(name):
@@ -612,10 +643,17 @@ def run_cell(client, site, scenario):
                                dir=site.server.dir)
     os.chmod(workdir, 0o755)
     plan = make_plan(site, scenario, workdir, client)
+    before = site.control_resumptions()
     rc, output = client.run(plan)
     with open(os.path.join(workdir, "output.log"), "w") as f:
         f.write(output)
     cell = judge(plan, rc, output)
+    if scenario == "reconnect" and before is not None:
+        # Whether the reconnect really resumed (mod_tls logs it).
+        resumed = site.control_resumptions() > before
+        cell.reason = "; ".join(filter(None, [cell.reason, (
+            "2nd control connection resumed" if resumed else
+            "2nd control connection not resumed (full handshake)")]))
     cell.log = os.path.join(workdir, "output.log")
     return cell
 

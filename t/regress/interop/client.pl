@@ -3,6 +3,14 @@
 # IO::Socket::SSL: starttls (or SSL => 1 for implicit FTPS), stoptls for
 # CCC.  Every connection shares one TLS session cache, so a second control
 # connection offers the first one's session.  Stops at the first failure.
+#
+#   client.pl plan.json                 Net::FTP as shipped: its data
+#                                       sockets look their session up under
+#                                       their own host:port, never finding
+#                                       the control connection's one
+#   client.pl plan.json --session-key   every socket uses the control
+#                                       connection's cache key (the client
+#                                       setting that makes it resume)
 use strict;
 use warnings;
 use IO::Socket::SSL;
@@ -15,6 +23,9 @@ my $plan = do {
     decode_json(<$fh>);
 };
 my $cache = IO::Socket::SSL::Session_Cache->new(16);
+if (grep { $_ eq '--session-key' } @ARGV[1 .. $#ARGV]) {
+    IO::Socket::SSL::set_client_defaults(SSL_session_key => $plan->{host});
+}
 
 for my $s (@{ $plan->{sessions} }) {
     my $ftp = Net::FTP->new($plan->{host},
