@@ -33,6 +33,14 @@ def check_client(name):
               if m == "mod_tls" and cell.status == "pass"]
     check(passed, "%s transfers nothing even with mod_tls: %r" % (
         name, results))
+    if client.never_resumes:
+        # Full handshakes on data connections: mod_secftp must refuse the
+        # first transfer of every scenario (SPEC 6.1).
+        for (s, m), cell in results.items():
+            if m == "mod_secftp" and cell.status != "n/a":
+                check(cell.status == "fail" and cell.reason.startswith(
+                    "522 on transfer 1 "), "%s, %s: expected 522 on the "
+                    "first transfer, got %r" % (name, s, cell))
     worse = interop.regressions(results)
     check(not worse, "%s: mod_tls transfers where mod_secftp does not: %s"
           "\n--- output of %s with mod_secftp:\n%s" % (
