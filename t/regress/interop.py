@@ -139,6 +139,15 @@ class Site:
             for name in os.listdir(self.server.dir)
             if name.startswith("tls-") and name.endswith(".log"))
 
+    def refusals(self):
+        """How many data connections the module refused so far for not
+        resuming (from its own log)."""
+        pattern = (r"refused \(522, SecureSessionReuse" if self.module ==
+                   "mod_secftp" else r"did not reuse TLS session, rejecting")
+        return sum(len(re.findall(pattern, self.server.log(name)))
+                   for name in os.listdir(self.server.dir)
+                   if name.endswith(".log"))
+
     def handshakes_after_ccc(self):
         """(resumed, full) data-connection handshakes after CCC so far,
         where the module logs them (mod_tls: each one a "renegotiation
@@ -306,8 +315,10 @@ def first_error_line(output):
     return lines[-1][:120] if lines else "(no output)"
 
 
-def judge(plan, rc, output):
-    """The cell for a finished run."""
+def judge(plan, rc, output, refused=0):
+    """The cell for a finished run; refused: how many data connections
+    the server refused meanwhile for not resuming (some clients do not
+    show the reply)."""
     bad = first_bad_transfer(plan)
     if bad is None and rc == 0:
         return Cell("pass")
@@ -315,7 +326,9 @@ def judge(plan, rc, output):
         return Cell("fail", "exit %s after all transfers: %s" % (
             rc, first_error_line(output)))
     index, what = bad
-    why = refusal(output)
+    why = refusal(output) or (refused and "%s (in the server's log)" % (
+        REFUSALS[0][0] if plan.site.module == "mod_secftp" else
+        REFUSALS[1][0]))
     if why:
         return Cell("fail", "%s on transfer %d (%s)" % (why, index, what))
     return Cell("fail", "transfer %d (%s) failed: %s" % (
@@ -665,10 +678,11 @@ def run_cell(client, site, scenario):
     plan = make_plan(site, scenario, workdir, client)
     before = site.control_resumptions()
     data_before = site.handshakes_after_ccc() if plan.ccc else None
+    refused_before = site.refusals()
     rc, output = client.run(plan)
     with open(os.path.join(workdir, "output.log"), "w") as f:
         f.write(output)
-    cell = judge(plan, rc, output)
+    cell = judge(plan, rc, output, site.refusals() - refused_before)
     if cell.status == "pass" and data_before is not None:
         resumed, full = (a - b for a, b in zip(
             site.handshakes_after_ccc(), data_before))
