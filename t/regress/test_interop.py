@@ -55,6 +55,11 @@ def interop_curl():
 
 
 @test
+def interop_curl_ccc_active():
+    check_client("curl-ccc-active")
+
+
+@test
 def interop_lftp():
     check_client("lftp")
 
@@ -110,13 +115,17 @@ def interop_covers_every_client_and_scenario():
     runs at least the explicit, several-transfer and TLS-version
     scenarios (a client that supports nothing proves nothing)."""
     names = {fn.__name__ for fn in (
-        interop_curl, interop_lftp, interop_python_ftplib,
+        interop_curl, interop_curl_ccc_active, interop_lftp, interop_python_ftplib,
         interop_python_ftplib_stock, interop_php_ftp, interop_ruby_net_ftp,
         interop_perl_net_ftp, interop_perl_net_ftp_key, interop_rclone,
         interop_node_basic_ftp, interop_wget)}
     for client in interop.CLIENTS:
         check("interop_" + client.name.replace("-", "_") in names,
               "no test for client %s" % client.name)
+        if client.variant_of:
+            check(client.variant_of in [c.name for c in interop.CLIENTS],
+                  "%s: a variant of an unknown client" % client.name)
+            continue
         for scenario in ("explicit", "tls12", "tls13", "multi"):
             check(scenario not in client.na, "%s skips %s" % (
                 client.name, scenario))
