@@ -52,6 +52,20 @@ the proof that the data connection belongs to the control connection
   judged; a refused data connection then shows as "(18) transfer closed
   with N bytes remaining", and curl opens a new control connection for
   its next URL.
+- curl `--ftp-ssl-ccc` defaults to `--ftp-ssl-ccc-mode passive`: curl
+  does not complete the TLS shutdown of the control connection, OpenSSL
+  then marks the control session not resumable, and although `curl -v`
+  prints "SSL re-using session ID", the first data connection after CCC
+  offers no session (a full handshake; mod_tls accepts it because it does
+  not check after CCC, later ones resume that data session). With
+  `--ftp-ssl-ccc-mode active` (row `curl-ccc-active`) curl sends
+  close_notify and its data connections resume the control session.
+- lftp (GnuTLS) forgets the control session at CCC: its data connections
+  after CCC are full handshakes.
+- Net::FTP never reads from an upload's data connection: anything the
+  server sends there after the handshake (a session ticket) is unread
+  when the client closes the socket, so the kernel resets the
+  connection.
 """
 
 
@@ -106,9 +120,10 @@ def main():
                "refuses CCC by default). For reconnect, mod_tls's log "
                "tells whether the 2nd control connection really resumed. "
                "mod_tls does not check session reuse on data connections "
-               "after CCC: where it passed without resuming any data "
-               "connection, the cell says so, and it does not count "
-               "below (mod_secftp refuses full handshakes, SPEC 6.1). "
+               "after CCC: where a pass there needed a full handshake on "
+               "a data connection, the cell says so, and it does not "
+               "count below (mod_secftp refuses full handshakes, SPEC "
+               "6.1). "
                "`t/regress/test_interop.py` fails for each client with a "
                "line in \"Where mod_tls transfers and mod_secftp does "
                "not\".\n")

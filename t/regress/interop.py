@@ -182,7 +182,7 @@ class Plan:
         self.implicit = scenario == "implicit"
         self.ccc = scenario == "ccc"
         self.sessions = sessions    # [(user, [(op, local, remote), ...])]
-        self.uploads = {}           # remote path on the server -> sha256
+        self.uploads = {}           # (user, name on the server) -> sha256
 
     def transfers(self):
         for user, ops in self.sessions:
