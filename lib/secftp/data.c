@@ -103,7 +103,7 @@ int secftp_data_postopen(pr_netio_stream_t *nstrm) {
     return refuse_connection(PR_NETIO_FD(nstrm), ssl, offered);
   }
 
-  secftp_reuse_issue_transfer_ticket(ssl);
+  secftp_reuse_issue_transfer_ticket(ssl, FALSE);
 
   (void) secftp_netio_attach(session.d->instrm, ssl);
   (void) secftp_netio_attach(session.d->outstrm, ssl);
@@ -156,6 +156,7 @@ void secftp_data_finish(pr_netio_stream_t *nstrm) {
     /* close_notify after the last records, in the same write(2), before
      * the FIN: a client tells a complete transfer from a cut one by it.
      */
+    secftp_reuse_issue_transfer_ticket(ssl, TRUE);
     ERR_clear_error();
     (void) SSL_shutdown(ssl);
     (void) secftp_bulk_flush(ssl, timeout);

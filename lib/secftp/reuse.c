@@ -159,12 +159,12 @@ static SSL_TICKET_RETURN ticket_dec_cb(SSL *ssl, SSL_SESSION *sess,
   }
 
   if (!is_data_ssl(ssl)) {
-    if (!ok) {
-      return SSL_TICKET_RETURN_IGNORE_RENEW;
-    }
-
-    return status == SSL_TICKET_SUCCESS_RENEW ?
-      SSL_TICKET_RETURN_USE_RENEW : SSL_TICKET_RETURN_USE;
+    /* A resumed control connection always gets a fresh ticket: a client
+     * that uses each TLS 1.3 ticket once (RFC 8446 appendix C.4) spent
+     * its only one on this handshake, and its first data connection
+     * needs another (a reconnect, doc/session-reuse.md).
+     */
+    return ok ? SSL_TICKET_RETURN_USE_RENEW : SSL_TICKET_RETURN_IGNORE_RENEW;
   }
 
   if (!ok ||
@@ -320,19 +320,22 @@ static int new_ticket(SSL *ssl) {
   return TRUE;
 }
 
-void secftp_reuse_issue_transfer_ticket(SSL *data_ssl) {
+void secftp_reuse_issue_transfer_ticket(SSL *data_ssl, int closing) {
+  int upload = session.xfer.direction == PR_NETIO_IO_RD;
+
   /* While the control connection is protected, it carries the next
    * transfer's ticket (secftp_reuse_before_transfer).  After CCC only the
    * data connection can.
    */
-  if (secftp_sess.state & SECFTP_STATE_CTRL_TLS ||
+  if (upload != closing ||
+      secftp_sess.state & SECFTP_STATE_CTRL_TLS ||
       !data_proven(data_ssl) ||
       !new_ticket(data_ssl)) {
     return;
   }
 
-  /* Written now, not with the first data record: on an upload the server
-   * never writes one.
+  /* Written now, not with the next data record: on an upload the server
+   * writes none.
    */
   if (SSL_do_handshake(data_ssl) != 1 ||
       secftp_bulk_flush(data_ssl,

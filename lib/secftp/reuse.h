@@ -44,11 +44,15 @@ int secftp_reuse_stamp_new_session(SSL *ssl, SSL_SESSION *sess);
  */
 int secftp_reuse_check(SSL *data_ssl, const char **why);
 
-/* After an accepted data handshake, when the control connection is clear
- * (CCC): a resumed TLS 1.3 connection gets one fresh ticket of the
- * lineage, sent at once (uploads included).
+/* When the control connection is clear (CCC), a resumed TLS 1.3 data
+ * connection gets one fresh ticket of the lineage: a download's right
+ * after the accepted handshake (closing is FALSE), an upload's just
+ * before its close_notify (closing is TRUE), once the client has sent
+ * everything -- a client that never reads an upload's connection would
+ * otherwise close it with the ticket unread, and its kernel's reset could
+ * cut the end of the upload.
  */
-void secftp_reuse_issue_transfer_ticket(SSL *data_ssl);
+void secftp_reuse_issue_transfer_ticket(SSL *data_ssl, int closing);
 
 /* Before a protected data command: with TLS 1.3 and a protected control
  * connection, one fresh ticket of the lineage goes out with the command's
