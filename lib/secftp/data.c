@@ -21,10 +21,6 @@ extern pr_response_t *resp_err_list;
  */
 #define DATA_XFER_BUFSZ		(256 * 1024)
 
-/* Why the last data connection was refused, until the command's error
- * reply goes out (see secftp_data_post_err).
- */
-static char refusal[256];
 
 static const char *peer(void) {
   return session.d != NULL && session.d->remote_addr != NULL ?
@@ -32,10 +28,7 @@ static const char *peer(void) {
 }
 
 static int refuse_connection(int fd, SSL *ssl, const char *why) {
-  /* A fixed buffer: a client that fails data connection after data
-   * connection must not grow the session pool.
-   */
-  sstrncpy(refusal, why, sizeof(refusal));
+  secftp_session_set_data_refusal(why);
   secftp_log("data connection from %s refused (522, SecureSessionReuse "
     "%s): %s", peer(), secftp_sess.settings.reuse == SECFTP_REUSE_REQUIRED ?
     "required" : "allowed", why);
@@ -575,7 +568,7 @@ modret_t *secftp_data_pre_cmd(cmd_rec *cmd) {
     return PR_DECLINED(cmd);
   }
 
-  refusal[0] = '\0';
+  secftp_session_set_data_refusal(NULL);
 
   policy = dataconn_refusing(cmd);
   if (policy >= 0) {
@@ -601,7 +594,7 @@ modret_t *secftp_data_pre_cmd(cmd_rec *cmd) {
 }
 
 modret_t *secftp_data_post_err(cmd_rec *cmd) {
-  if (refusal[0] == '\0') {
+  if (secftp_sess.data_refusal[0] == '\0') {
     return PR_DECLINED(cmd);
   }
 
@@ -610,7 +603,7 @@ modret_t *secftp_data_post_err(cmd_rec *cmd) {
    */
   pr_response_clear(&resp_err_list);
   pr_response_add_err(R_522, _("Data connection refused "
-    "(SecureSessionReuse): %s"), refusal);
-  refusal[0] = '\0';
+    "(SecureSessionReuse): %s"), secftp_sess.data_refusal);
+  secftp_session_set_data_refusal(NULL);
   return PR_DECLINED(cmd);
 }

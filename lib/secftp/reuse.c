@@ -11,29 +11,10 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
-#define LINEAGE_LEN		32
-
 /* What a refused data connection offered, for the log and the 522. */
 #define OFFERED_NOTHING		"no ticket/session (full handshake)"
 #define OFFERED_FOREIGN		"a ticket/session of another control connection"
 #define OFFERED_OTHER_CERT	"a different client certificate"
-
-/* This process serves one control connection; these belong to it. */
-static unsigned char lineage[LINEAGE_LEN];
-static int have_lineage = FALSE;
-
-/* Whether the control handshake under way has decided its lineage: kept
- * from the session it resumed, or the fresh one drawn for it.
- */
-static int lineage_settled = TRUE;
-
-/* The data handshake under way offered a ticket this control connection
- * did not issue (or one no key of this host opens).
- */
-static int data_offered_foreign = FALSE;
-
-static unsigned char ctrl_cert_md[EVP_MAX_MD_SIZE];
-static unsigned int ctrl_cert_md_len = 0;
 
 /* Whether the kernel offers kernel TLS (the "tls" TCP ULP); read in the
  * daemon, before chroot makes /proc unreachable.
@@ -70,7 +51,7 @@ static const unsigned char *session_token(const SSL_SESSION *sess) {
   if (sess == NULL ||
       SSL_SESSION_get0_ticket_appdata((SSL_SESSION *) sess, &data,
         &len) != 1 ||
-      len != LINEAGE_LEN) {
+      len != SECFTP_LINEAGE_LEN) {
     return NULL;
   }
 
@@ -80,18 +61,19 @@ static const unsigned char *session_token(const SSL_SESSION *sess) {
 static int session_has_lineage(const SSL_SESSION *sess) {
   const unsigned char *token = session_token(sess);
 
-  return have_lineage &&
+  return secftp_sess.lineage.have &&
     token != NULL &&
-    CRYPTO_memcmp(token, lineage, LINEAGE_LEN) == 0;
+    CRYPTO_memcmp(token, secftp_sess.lineage.token, SECFTP_LINEAGE_LEN) == 0;
 }
 
 static int stamp_session(SSL_SESSION *sess) {
-  if (!have_lineage ||
+  if (!secftp_sess.lineage.have ||
       sess == NULL) {
     return 0;
   }
 
-  return SSL_SESSION_set1_ticket_appdata(sess, lineage, LINEAGE_LEN) == 1 ?
+  return SSL_SESSION_set1_ticket_appdata(sess,
+    secftp_sess.lineage.token, SECFTP_LINEAGE_LEN) == 1 ?
     0 : -1;
 }
 
@@ -104,21 +86,21 @@ static int stamp_session(SSL_SESSION *sess) {
 static void settle_lineage(SSL *ssl) {
   const unsigned char *token;
 
-  if (lineage_settled) {
+  if (secftp_sess.lineage.settled) {
     return;
   }
 
-  lineage_settled = TRUE;
   token = SSL_session_reused(ssl) == 1 ?
     session_token(SSL_get_session(ssl)) : NULL;
   if (token == NULL) {
+    secftp_session_set_lineage(secftp_sess.lineage.have ?
+      secftp_sess.lineage.token : NULL, TRUE);
     pr_trace_msg(SECFTP_TRACE_DATA, 9, "control connection starts a new "
       "session lineage");
     return;
   }
 
-  memcpy(lineage, token, LINEAGE_LEN);
-  have_lineage = TRUE;
+  secftp_session_set_lineage(token, TRUE);
   pr_trace_msg(SECFTP_TRACE_DATA, 9, "control connection resumed a session: "
     "it continues that session's lineage");
 }
@@ -170,7 +152,7 @@ static SSL_TICKET_RETURN ticket_dec_cb(SSL *ssl, SSL_SESSION *sess,
   if (!ok ||
       !session_has_lineage(sess)) {
     if (status != SSL_TICKET_EMPTY) {
-      data_offered_foreign = TRUE;
+      secftp_session_note_foreign_ticket(TRUE);
     }
     pr_trace_msg(SECFTP_TRACE_DATA, 5, "data connection offered a ticket "
       "of another control connection (or an unreadable one): ignored");
@@ -186,7 +168,6 @@ static SSL_TICKET_RETURN ticket_dec_cb(SSL *ssl, SSL_SESSION *sess,
  */
 static void ctrl_info_cb(const SSL *ssl, int where, int ret) {
   void (*ctx_cb)(const SSL *, int, int);
-  X509 *cert;
 
   /* A per-connection callback hides the context's: keep it running. */
   ctx_cb = SSL_CTX_get_info_callback(SSL_get_SSL_CTX(ssl));
@@ -200,13 +181,6 @@ static void ctrl_info_cb(const SSL *ssl, int where, int ret) {
 
   settle_lineage((SSL *) ssl);
   (void) stamp_session(SSL_get_session(ssl));
-
-  ctrl_cert_md_len = 0;
-  cert = SSL_get0_peer_certificate(ssl);
-  if (cert != NULL &&
-      X509_digest(cert, EVP_sha256(), ctrl_cert_md, &ctrl_cert_md_len) != 1) {
-    ctrl_cert_md_len = 0;
-  }
 }
 
 int secftp_reuse_setup_ctx(SSL_CTX *ctx) {
@@ -226,12 +200,14 @@ int secftp_reuse_stamp_new_session(SSL *ssl, SSL_SESSION *sess) {
 }
 
 static void prepare_ctrl(SSL *ssl) {
+  unsigned char token[SECFTP_LINEAGE_LEN];
+
   /* A new control handshake (AUTH, implicit, REIN): a fresh lineage, so
    * that no earlier session of this process still counts, unless this
    * handshake resumes one (settle_lineage).
    */
-  have_lineage = RAND_bytes(lineage, sizeof(lineage)) == 1;
-  lineage_settled = FALSE;
+  secftp_session_set_lineage(RAND_bytes(token, sizeof(token)) == 1 ?
+    token : NULL, FALSE);
 
   SSL_set_info_callback(ssl, ctrl_info_cb);
 
@@ -252,7 +228,7 @@ void secftp_reuse_prepare(SSL *ssl, int fd) {
     return;
   }
 
-  data_offered_foreign = FALSE;
+  secftp_session_note_foreign_ticket(FALSE);
 
   /* No tickets at the handshake: the one a proven connection gets is
    * issued after the check, so that refused connections get none.
@@ -284,10 +260,10 @@ static int same_client_cert(SSL *data_ssl) {
     return TRUE;
   }
 
-  return ctrl_cert_md_len != 0 &&
+  return secftp_sess.cert.md_len != 0 &&
     X509_digest(cert, EVP_sha256(), md, &md_len) == 1 &&
-    md_len == ctrl_cert_md_len &&
-    CRYPTO_memcmp(md, ctrl_cert_md, md_len) == 0;
+    md_len == secftp_sess.cert.md_len &&
+    CRYPTO_memcmp(md, secftp_sess.cert.md, md_len) == 0;
 }
 
 int secftp_reuse_check(SSL *data_ssl, const char **why) {
@@ -301,7 +277,8 @@ int secftp_reuse_check(SSL *data_ssl, const char **why) {
     return 0;
   }
 
-  *why = SSL_session_reused(data_ssl) == 1 || data_offered_foreign ?
+  *why = SSL_session_reused(data_ssl) == 1 ||
+    secftp_sess.lineage.data_offered_foreign ?
     OFFERED_FOREIGN : OFFERED_NOTHING;
   return -1;
 }

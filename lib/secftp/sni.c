@@ -34,20 +34,6 @@ extern pr_response_t *resp_list;
 #define SNI_NOTE		"mod_tls.sni"
 #define HOST_NOTE		"mod_core.host"
 
-/* SecureOptions of the server owning the listening address. */
-static unsigned long listen_opts = 0;
-
-/* The context of the virtual host selected by HOST or SNI, when it is not
- * the one the connection's SSL was created from.
- */
-static SSL_CTX *vhost_ctx = NULL;
-static const struct secftp_settings *vhost_settings = NULL;
-
-/* The virtual host SNI selected, until the next command makes it
- * main_server.
- */
-static server_rec *pending_server = NULL;
-
 /* Joins the names of ctx's ciphers, TLS 1.3 suites apart, for the
  * SSL-level setters (OpenSSL copies no cipher list in SSL_set_SSL_CTX).
  */
@@ -209,7 +195,7 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
 
   named = secftp_sni_is_hostname(name) == 1 ? find_named_server(name) : NULL;
   if (named == NULL) {
-    if (listen_opts & SECFTP_OPT_STRICT_SNI) {
+    if (secftp_sess.vhost.listen_opts & SECFTP_OPT_STRICT_SNI) {
       return refuse(al, SSL_AD_UNRECOGNIZED_NAME, pstrcat(session.pool,
         "SNI '", name, "' names no virtual host (SecureOptions StrictSNI)",
         NULL));
@@ -240,9 +226,8 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
       "' for SNI '", name, "'", NULL));
   }
 
-  vhost_ctx = ctx;
-  vhost_settings = st;
-  pending_server = named;
+  secftp_session_choose_vhost(ctx, st);
+  secftp_session_set_pending_server(named);
 
   /* From the handshake on, the chosen host decides (doc/session-reuse.md,
    * "The handshake's vhost governs"): its certificate map, login and data
@@ -260,19 +245,19 @@ void secftp_sni_setup_ctx(SSL_CTX *ctx) {
 }
 
 int secftp_sni_prepare(SSL *ssl) {
-  if (vhost_ctx == NULL ||
-      vhost_ctx == SSL_get_SSL_CTX(ssl)) {
+  if (secftp_sess.vhost.ctx == NULL ||
+      secftp_sess.vhost.ctx == SSL_get_SSL_CTX(ssl)) {
     return 0;
   }
 
-  return adopt_ctx(ssl, vhost_ctx, vhost_settings);
+  return adopt_ctx(ssl, secftp_sess.vhost.ctx, secftp_sess.vhost.settings);
 }
 
 const struct secftp_settings *secftp_sni_settings(void) {
   const struct secftp_settings *st = NULL;
 
-  if (pending_server != NULL) {
-    st = secftp_tls_server_settings(pending_server);
+  if (secftp_sess.vhost.pending != NULL) {
+    st = secftp_tls_server_settings(secftp_sess.vhost.pending);
   }
 
   return st != NULL ? st : &secftp_sess.settings;
@@ -288,24 +273,21 @@ static void sess_reinit_ev(const void *event_data, void *user_data) {
   secftp_session_switch_vhost(st, secftp_tls_server_ctx(main_server));
   if (st == NULL) {
     /* That host has no SecureEngine on: the module falls silent. */
-    vhost_ctx = NULL;
-    vhost_settings = NULL;
+    secftp_session_choose_vhost(NULL, NULL);
     return;
   }
 
-  vhost_ctx = secftp_tls_server_ctx(main_server);
-  vhost_settings = st;
-  follow_settings(st, vhost_ctx);
+  secftp_session_choose_vhost(secftp_tls_server_ctx(main_server), st);
+  follow_settings(st, secftp_sess.vhost.ctx);
 
   pr_trace_msg(SECFTP_TRACE_TLS, 5, "now following the configuration of "
     "server '%s'", main_server->ServerName);
 }
 
 void secftp_sni_sess_init(const struct secftp_settings *st) {
-  listen_opts = st->opts;
-  vhost_ctx = NULL;
-  vhost_settings = NULL;
-  pending_server = NULL;
+  secftp_session_set_listen_opts(st->opts);
+  secftp_session_choose_vhost(NULL, NULL);
+  secftp_session_set_pending_server(NULL);
   pr_event_register(&secftp_module, "core.session-reinit", sess_reinit_ev,
     NULL);
 }
@@ -314,9 +296,9 @@ void secftp_sni_sess_init(const struct secftp_settings *st) {
 static void commit_switch(cmd_rec *cmd) {
   const char *sni;
   cmd_rec *host_cmd;
-  server_rec *named = pending_server;
+  server_rec *named = secftp_sess.vhost.pending;
 
-  pending_server = NULL;
+  secftp_session_set_pending_server(NULL);
   if (named == NULL ||
       named == main_server) {
     return;
