@@ -17,6 +17,7 @@
 
 #include "mod_secftp.h"
 #include "secftp/auth.h"
+#include "secftp/certfile.h"
 #include "secftp/certuser.h"
 #include "secftp/conf.h"
 #include "secftp/ctrl.h"
@@ -51,6 +52,10 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
    */
   PRIVS_ROOT
   res = secftp_tls_build_servers();
+  if (res == 0) {
+    /* Certificates' dates: logged, never fatal (certfile.h). */
+    secftp_certfile_check_all();
+  }
   PRIVS_RELINQUISH
 
   if (res < 0) {
@@ -64,6 +69,7 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
  * rebuilds them at the next core.postparse.
  */
 static void secftp_release_ev(const void *event_data, void *user_data) {
+  secftp_certfile_stop_checks();
   secftp_tls_free_servers();
   secftp_certuser_free_maps();
 }
@@ -79,6 +85,16 @@ static void secftp_bad_protocol_ev(const void *event_data,
     pr_netaddr_get_ipstr(session.c->remote_addr),
     cmd != NULL ? cmd->protocol : "a foreign",
     cmd != NULL ? (char *) cmd->argv[0] : "");
+}
+
+/* SecureOptions LogDataHandshakes: a SecureFTPLog line per protected
+ * data connection (otherwise only the trace channel secftp.data has one).
+ */
+static void secftp_data_handshake_ev(const void *event_data,
+    void *user_data) {
+  if (secftp_sess.settings.opts & SECFTP_OPT_LOG_DATA_HANDSHAKES) {
+    secftp_log_data_handshake((SSL *) event_data);
+  }
 }
 
 static void secftp_exit_ev(const void *event_data, void *user_data) {
@@ -107,6 +123,8 @@ static int secftp_init(void) {
 static int secftp_sess_init(void) {
   const struct secftp_settings *st;
 
+  secftp_certfile_stop_checks();
+
   st = secftp_tls_server_settings(main_server);
   secftp_session_begin(st, secftp_tls_server_ctx(main_server));
   if (st == NULL) {
@@ -119,6 +137,8 @@ static int secftp_sess_init(void) {
   secftp_sni_sess_init(st);
   pr_event_register(&secftp_module, "core.bad-protocol",
     secftp_bad_protocol_ev, NULL);
+  pr_event_register(&secftp_module, SECFTP_EVENT_PREFIX "data-handshake",
+    secftp_data_handshake_ev, NULL);
 
   if (secftp_netio_install(PR_NETIO_STRM_CTRL|PR_NETIO_STRM_DATA) < 0) {
     return -1;
@@ -133,6 +153,11 @@ static int secftp_sess_init(void) {
     /* Implicit FTPS: the handshake comes before the 220 greeting, and the
      * session starts as if AUTH TLS, PBSZ 0 and PROT P had been sent.
      */
+    if (secftp_certfile_out_of_service(session.pool,
+        secftp_sess.ctx) != NULL) {
+      pr_session_disconnect(&secftp_module,
+        PR_SESS_DISCONNECT_BY_APPLICATION, "no valid server certificate");
+    }
     secftp_ctrltls_protect("implicit FTPS");
     secftp_session_begin_implicit();
   }
@@ -150,6 +175,8 @@ static conftable secftp_conftab[] = {
   { "SecureCARevocation",	secftp_set_ca_path,		NULL },
   { "SecureCertMap",		secftp_set_certmap,		NULL },
   { "SecureCertificate",	secftp_set_certificate,		NULL },
+  { "SecureCertificateChain",	secftp_set_certificate_chain,	NULL },
+  { "SecureCertificateWarning",	secftp_set_certificate_warning,	NULL },
   { "SecureCipherSuite",	secftp_set_cipher_suite,	NULL },
   { "SecureCtrlConn",		secftp_set_enum,		NULL },
   { "SecureDataConn",		secftp_set_enum,		NULL },

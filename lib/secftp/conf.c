@@ -9,7 +9,6 @@
 #include "secftp/conf.h"
 #include "secftp/ocsp.h"
 #include "secftp/ciphers.h"
-#include "secftp/tls.h"
 #include "secftp/ticketkeys.h"
 
 /* The contexts of the server-wide directives. */
@@ -250,38 +249,6 @@ modret_t *secftp_set_log(cmd_rec *cmd) {
   }
 
   add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
-  return PR_HANDLED(cmd);
-}
-
-/* usage: SecureCertificate cert-file [key-file] */
-modret_t *secftp_set_certificate(cmd_rec *cmd) {
-  const char *cert_path, *key_path, *problem;
-
-  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
-  if (cmd->argc < 2) {
-    CONF_ERROR(cmd, "missing parameters: cert-file [key-file]");
-  }
-
-  if (cmd->argc > 3) {
-    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "unexpected value '",
-      (char *) cmd->argv[3], "': expected cert-file [key-file]", NULL));
-  }
-
-  cert_path = cmd->argv[1];
-  key_path = cmd->argc == 3 ? cmd->argv[2] : cmd->argv[1];
-
-  /* Read now, as root, so that a bad file stops startup on this line.
-   * Root privileges are asked for explicitly: at a restart, an earlier
-   * directive may have given them up.
-   */
-  PRIVS_ROOT
-  problem = secftp_tls_check_cert_files(cmd->tmp_pool, cert_path, key_path);
-  PRIVS_RELINQUISH
-  if (problem != NULL) {
-    CONF_ERROR(cmd, problem);
-  }
-
-  (void) add_config_param_str(cmd->argv[0], 2, cert_path, key_path);
   return PR_HANDLED(cmd);
 }
 

@@ -27,14 +27,31 @@ int secftp_log_open(const char *path);
 /* Closes the module log, if open. */
 void secftp_log_close(void);
 
-/* Writes one line to the module log (if open) and to the secftp trace
- * channel at level 1.
+/* Writes one line to the module log (if open), after the tag
+ * "[ServerName address:port] " of the session's server, and to the secftp
+ * trace channel at level 1.
  */
 int secftp_log(const char *fmt, ...)
 #ifdef __GNUC__
   __attribute__ ((format (printf, 1, 2)))
 #endif
   ;
+
+/* Writes one line about server s to SystemLog (at priority, PR_LOG_*) and
+ * to the SecureFTPLog at path (opened and closed again; NULL or "none":
+ * none).  For the daemon, which keeps no module log open.
+ */
+void secftp_log_server(server_rec *s, const char *path, int priority,
+  const char *fmt, ...)
+#ifdef __GNUC__
+  __attribute__ ((format (printf, 4, 5)))
+#endif
+  ;
+
+/* Writes the data connection line of SecureOptions LogDataHandshakes:
+ * client, protocol, cipher, resumed or not.
+ */
+void secftp_log_data_handshake(SSL *ssl);
 
 /* Logs the pending OpenSSL error queue, one line per error, prefixed by
  * what, and empties it.

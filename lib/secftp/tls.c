@@ -3,6 +3,7 @@
  */
 
 #include "secftp/tls.h"
+#include "secftp/certfile.h"
 #include "secftp/keys.h"
 #include "secftp/alpn.h"
 #include "secftp/fleet.h"
@@ -40,116 +41,6 @@ static const char *openssl_reason(pool *p, const char *fallback) {
 
   return pstrdup(p, ERR_reason_error_string(code) ?
     ERR_reason_error_string(code) : fallback);
-}
-
-static X509 *read_leaf_cert(const char *path) {
-  BIO *bio;
-  X509 *cert;
-
-  bio = BIO_new_file(path, "r");
-  if (bio == NULL) {
-    return NULL;
-  }
-
-  cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-  BIO_free(bio);
-  return cert;
-}
-
-static EVP_PKEY *read_private_key(const char *path) {
-  BIO *bio;
-  EVP_PKEY *key;
-
-  bio = BIO_new_file(path, "r");
-  if (bio == NULL) {
-    return NULL;
-  }
-
-  key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-  BIO_free(bio);
-  return key;
-}
-
-const char *secftp_tls_cert_validity_problem(pool *p, const char *path,
-    X509 *cert) {
-  if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0) {
-    return pstrcat(p, "certificate '", path, "' has expired", NULL);
-  }
-
-  if (X509_cmp_current_time(X509_get0_notBefore(cert)) >= 0) {
-    return pstrcat(p, "certificate '", path, "' is not yet valid", NULL);
-  }
-
-  return NULL;
-}
-
-int secftp_tls_ctx_has_usable_cert(SSL_CTX *ctx) {
-  int usable = FALSE, res;
-
-  if (ctx == NULL) {
-    return FALSE;
-  }
-
-  /* One context may hold an RSA and an ECDSA certificate: any one that is
-   * valid now will do.  The walk leaves the first one current again.
-   */
-  for (res = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST);
-       res == 1 && !usable;
-       res = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT)) {
-    X509 *cert = SSL_CTX_get0_certificate(ctx);
-
-    usable = cert != NULL &&
-      X509_cmp_current_time(X509_get0_notAfter(cert)) > 0 &&
-      X509_cmp_current_time(X509_get0_notBefore(cert)) < 0;
-  }
-
-  (void) SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST);
-  return usable;
-}
-
-const char *secftp_tls_check_cert_files(pool *p, const char *cert_path,
-    const char *key_path) {
-  X509 *cert;
-  EVP_PKEY *key;
-  const char *problem = NULL;
-
-  ERR_clear_error();
-
-  cert = read_leaf_cert(cert_path);
-  if (cert == NULL) {
-    problem = pstrcat(p, "unable to read a PEM certificate from '",
-      cert_path, "': ", openssl_reason(p, strerror(errno)), NULL);
-    ERR_clear_error();
-    return problem;
-  }
-
-  /* An encrypted key is checked at startup, once its passphrase (which a
-   * later SecurePassPhraseProvider line may configure) is known.
-   */
-  if (secftp_keys_pem_is_encrypted(key_path)) {
-    problem = secftp_tls_cert_validity_problem(p, cert_path, cert);
-    X509_free(cert);
-    return problem;
-  }
-
-  key = read_private_key(key_path);
-  if (key == NULL) {
-    problem = pstrcat(p, "no usable PEM private key in '", key_path,
-      "' (missing, unreadable, or encrypted without a passphrase): ",
-      openssl_reason(p, strerror(errno)), NULL);
-
-  } else if (X509_check_private_key(cert, key) != 1) {
-    problem = pstrcat(p, "private key '", key_path,
-      "' does not match certificate '", cert_path, "'", NULL);
-
-  } else {
-    problem = secftp_tls_cert_validity_problem(p, cert_path, cert);
-  }
-
-  EVP_PKEY_free(key);
-  X509_free(cert);
-  ERR_clear_error();
-  return problem;
 }
 
 /* Maps the SecureProtocol bit set onto the context's version range.  A gap
@@ -201,7 +92,9 @@ static int load_certificates(SSL_CTX *ctx, server_rec *s,
     ok = key != NULL &&
       SSL_CTX_use_certificate_chain_file(ctx, files[i].cert_path) == 1 &&
       SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
-      SSL_CTX_check_private_key(ctx) == 1;
+      SSL_CTX_check_private_key(ctx) == 1 &&
+      secftp_certfile_finish_cert(s->pool, ctx, s, files[i].cert_path,
+        &problem) == 0;
     EVP_PKEY_free(key);
     if (!ok) {
       pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": SecureCertificate: "

@@ -89,6 +89,7 @@ const struct secftp_token secftp_option_tokens[] = {
   { "AllowProtWithoutPBSZ", SECFTP_OPT_ALLOW_PROT_NO_PBSZ },
   { "StrictSNI", SECFTP_OPT_STRICT_SNI },
   { "OCSPSoftFail", SECFTP_OPT_OCSP_SOFT_FAIL },
+  { "LogDataHandshakes", SECFTP_OPT_LOG_DATA_HANDSHAKES },
   { NULL, 0 }
 };
 
@@ -233,6 +234,7 @@ int secftp_parse_duration(const char *token, long min_seconds,
       case 's': unit = 1; break;
       case 'm': unit = 60; break;
       case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
       default:
         errno = EINVAL;
         return -1;

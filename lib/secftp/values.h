@@ -83,6 +83,7 @@ enum secftp_session_cache {
 #define SECFTP_OPT_ALLOW_PROT_NO_PBSZ	0x0004
 #define SECFTP_OPT_STRICT_SNI		0x0008
 #define SECFTP_OPT_OCSP_SOFT_FAIL	0x0010
+#define SECFTP_OPT_LOG_DATA_HANDSHAKES	0x0020
 
 /* SecureHandshakeTimeout default, in seconds. */
 #define SECFTP_DEFAULT_HANDSHAKE_TIMEOUT	30
@@ -128,7 +129,7 @@ int secftp_parse_bool(const char *token);
  */
 int secftp_parse_seconds(const char *token, long min, long max, long *seconds);
 
-/* Parses a duration with an optional unit suffix (s, m, h; a bare number
+/* Parses a duration with an optional unit suffix (s, m, h, d; a bare number
  * is seconds), at least min_seconds.  Returns 0 and sets *seconds, or -1.
  */
 int secftp_parse_duration(const char *token, long min_seconds, long *seconds);
