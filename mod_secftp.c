@@ -35,8 +35,29 @@
 
 module secftp_module;
 
+/* Set in the daemon's environment at core.startup: present at
+ * core.postparse means a restart.  A module loaded by LoadModule is loaded
+ * afresh at a restart, so no static variable of ours survives to tell.
+ */
+#define SECFTP_STARTED_ENV	"SECFTP_DAEMON_STARTED"
+
 /* Event listeners
  */
+
+/* Certificates' dates are logged, never fatal (certfile.h), once SystemLog
+ * is the daemon's log: at startup from core.startup (until then ProFTPD
+ * logs to stderr), at a restart right after the contexts are rebuilt.
+ */
+static void check_certificate_dates(void) {
+  PRIVS_ROOT
+  secftp_certfile_check_all();
+  PRIVS_RELINQUISH
+}
+
+static void secftp_startup_ev(const void *event_data, void *user_data) {
+  (void) pr_env_set(permanent_pool, SECFTP_STARTED_ENV, "1");
+  check_certificate_dates();
+}
 
 /* The daemon has read its configuration: build every server's TLS context
  * now, as root and before any session forks.  A server that cannot get one
@@ -50,16 +71,16 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
    */
   PRIVS_ROOT
   res = secftp_tls_build_servers();
-  if (res == 0) {
-    /* Certificates' dates: logged, never fatal (certfile.h). */
-    secftp_certfile_check_all();
-  }
   PRIVS_RELINQUISH
 
   if (res < 0) {
     pr_log_pri(PR_LOG_ERR, "fatal: " MOD_SECFTP_VERSION
       ": unusable TLS configuration, refusing to start");
     pr_session_end(PR_SESS_END_FL_ERROR);
+  }
+
+  if (pr_env_get(permanent_pool, SECFTP_STARTED_ENV) != NULL) {
+    check_certificate_dates();
   }
 }
 
@@ -112,6 +133,7 @@ static void secftp_exit_ev(const void *event_data, void *user_data) {
 static int secftp_init(void) {
   pr_event_register(&secftp_module, "core.postparse", secftp_postparse_ev,
     NULL);
+  pr_event_register(&secftp_module, "core.startup", secftp_startup_ev, NULL);
   pr_event_register(&secftp_module, "core.restart", secftp_release_ev, NULL);
   pr_event_register(&secftp_module, "core.shutdown", secftp_release_ev,
     NULL);

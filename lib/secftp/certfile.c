@@ -232,6 +232,28 @@ modret_t *secftp_set_certificate_chain(cmd_rec *cmd) {
   return PR_HANDLED(cmd);
 }
 
+/* Parses a SecureCertificateWarning time: days ("30d"), or a duration
+ * with s, m or h.  Returns 0, or -1.
+ */
+static int parse_warning(pool *p, const char *token, long *secs) {
+  size_t len = strlen(token);
+  long days;
+
+  if (len > 1 &&
+      (token[len - 1] == 'd' || token[len - 1] == 'D')) {
+    if (secftp_parse_seconds(pstrndup(p, token, len - 1), 1,
+        SECFTP_CERT_WARNING_MAX / 86400, &days) < 0) {
+      return -1;
+    }
+
+    *secs = days * 86400;
+    return 0;
+  }
+
+  return secftp_parse_duration(token, 1, secs) < 0 ||
+    *secs > SECFTP_CERT_WARNING_MAX ? -1 : 0;
+}
+
 /* usage: SecureCertificateWarning duration|off */
 modret_t *secftp_set_certificate_warning(cmd_rec *cmd) {
   long secs = 0;
@@ -240,8 +262,7 @@ modret_t *secftp_set_certificate_warning(cmd_rec *cmd) {
   CHECK_CONF(cmd, CERTFILE_CTX);
 
   if (strcasecmp(cmd->argv[1], "off") != 0 &&
-      (secftp_parse_duration(cmd->argv[1], 1, &secs) < 0 ||
-       secs > SECFTP_CERT_WARNING_MAX)) {
+      parse_warning(cmd->tmp_pool, cmd->argv[1], &secs) < 0) {
     CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
       (char *) cmd->argv[1], "': expected off or a duration up to 3650d "
       "(30d, 12h, ...)", NULL));
@@ -536,6 +557,7 @@ static int daily_check_cb(CALLBACK_FRAME) {
 }
 
 void secftp_certfile_check_all(void) {
+  secftp_log_open_system_log();
   check_servers();
 
   secftp_certfile_stop_checks();

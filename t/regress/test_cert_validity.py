@@ -1,0 +1,341 @@
+"""Certificates in operation (SPEC 6.1, issue 14): a certificate's dates
+take only its own vhost's TLS out of service, at startup and across a
+reload (SIGHUP) with sessions running; expiry warnings
+(SecureCertificateWarning); private key file modes; SecureCertificateChain;
+per-vhost SecureFTPLog and the vhost tag of its lines; data handshake lines
+(SecureOptions LogDataHandshakes)."""
+
+import datetime
+import os
+import re
+import signal
+import ssl
+import threading
+import time
+
+from harness import (Raw, Server, TestFailure, certs, check, check_eq,
+                     client_context, ftps, protected_client, put_file,
+                     run_dir, test)
+from pki import CA, _newkey
+
+SERVER_EXT = ["subjectAltName=DNS:localhost,IP:127.0.0.1",
+              "extendedKeyUsage=serverAuth"]
+
+_pki = {}
+_pki_lock = threading.Lock()
+
+
+def _stamp(delta):
+    """An `openssl ca` date, delta from now."""
+    t = datetime.datetime.now(datetime.timezone.utc) + delta
+    return t.strftime("%Y%m%d%H%M%SZ")
+
+
+def pki():
+    """A root CA, an intermediate CA under it, and server certificates:
+    expired, not yet valid, expiring in 10 days, and a leaf of the
+    intermediate."""
+    with _pki_lock:
+        if _pki:
+            return _pki
+        # Each test runs in its own process: one PKI per process.
+        d = os.path.join(run_dir(), "cert-validity-%d" % os.getpid())
+        root = CA(os.path.join(d, "root"), "/O=Validity/CN=Validity Root")
+        inter = CA(os.path.join(d, "inter"), "/O=Validity/CN=Validity "
+                   "Intermediate", parent=root, name="inter")
+        day = datetime.timedelta(days=1)
+
+        def server(ca, name, start=None, end=None):
+            crt = os.path.join(ca.dir, name + ".crt")
+            key = os.path.join(ca.dir, name + ".key")
+            _newkey(key)
+            ca._sign(key, crt, "/O=Validity/CN=%s" % name, SERVER_EXT, name,
+                     start=start, end=end)
+            return crt, key
+
+        _pki.update(
+            root=root.crt, inter=inter.crt,
+            expired=server(root, "expired", "20200101000000Z",
+                           "20200201000000Z"),
+            future=server(root, "future", _stamp(3650 * day),
+                          _stamp(3700 * day)),
+            soon=server(root, "soon", _stamp(-day), _stamp(10 * day)),
+            chained=server(inter, "chained"))
+        return _pki
+
+
+def vhost(crt, key, extra="", log="vhost.log", port="{port2}"):
+    return """
+<VirtualHost 127.0.0.1>
+  Port %s
+  ServerName "second vhost"
+  SecureEngine on
+  SecureCertificate %s %s
+  SecureFTPLog {dir}/%s
+  AuthOrder mod_auth_file.c
+  AuthUserFile {dir}/passwd
+  AuthGroupFile {dir}/group
+  RequireValidShell off
+  DefaultRoot ~
+%s
+</VirtualHost>
+""" % (port, crt, key, log, extra)
+
+
+def auth_reply(port):
+    with Raw(port) as c:
+        c.reply()
+        return c.cmd("AUTH TLS")
+
+
+def system_log(srv):
+    return srv.log("proftpd.log")
+
+
+def wait_system_log(srv, pattern, timeout=10):
+    return srv.wait_log(pattern, name="proftpd.log", timeout=timeout)
+
+
+def expect_431(port, state):
+    code, text = auth_reply(port)
+    check_eq(code, 431, "AUTH on the vhost whose certificate %s" % state)
+    check(state in text and "valid from" in text and
+          "SecureCertificate" in text,
+          "431 does not name the certificate, its dates and the "
+          "directive: " + text)
+    return text
+
+
+def login_works(srv, port=None):
+    f = ftps(srv, "alice", port=port)
+    f.prot_p()
+    data = []
+    f.retrbinary("RETR hello.txt", data.append)
+    f.quit()
+    check_eq(b"".join(data), b"hello from alice\n", "download after reload")
+
+
+@test
+def reload_with_one_vhost_expired_keeps_the_daemon():
+    """The Done-means test of issue 14: SIGHUP with one vhost's
+    certificate expired.  The daemon, the other vhost and a transfer in
+    progress live on; that vhost answers 431 and SystemLog says why."""
+    p = pki()
+    good = (os.path.join(certs(), "server.crt"),
+            os.path.join(certs(), "server.key"))
+    srv = Server("reload_expired", vhosts=vhost(*good))
+    big = os.urandom(8 * 1024 * 1024)
+    with srv:
+        put_file(srv, "alice", "big.bin", big)
+        login_works(srv, port=srv.port2)
+        f = protected_client(srv)
+        f.voidcmd("TYPE I")
+        conn = f.transfercmd("RETR big.bin")
+        got = [conn.recv(65536)]
+
+        with open(srv.conf_path) as fh:
+            text = fh.read()
+        old = "  SecureCertificate %s %s\n" % good
+        check(text.count(old) == 1, "no vhost certificate line to replace")
+        with open(srv.conf_path, "w") as fh:
+            fh.write(text.replace(old, "  SecureCertificate %s %s\n" %
+                                  p["expired"]))
+        os.kill(srv.proc.pid, signal.SIGHUP)
+        line = wait_system_log(srv, r".*expired\.crt.*has expired.*OUT OF "
+                               r"SERVICE.*")
+        check(line is not None, "SystemLog does not say why the vhost is "
+              "out of service: " + system_log(srv))
+        check("[second vhost 127.0.0.1:%d]" % srv.port2 in line.group(0),
+              "the SystemLog line names no vhost: " + line.group(0))
+        check("2020-02-01 00:00:00 UTC" in line.group(0),
+              "the SystemLog line gives no dates: " + line.group(0))
+
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            got.append(chunk)
+        conn.close()
+        f.voidresp()
+        check(b"".join(got) == big, "the transfer running across the "
+              "reload lost data")
+        f.quit()
+
+        check(srv.proc.poll() is None, "the daemon stopped at the reload: "
+              + srv.startup_output())
+        login_works(srv)
+        expect_431(srv.port2, "has expired")
+        check(wait_system_log(srv, r"refusing TLS: .*expired\.crt") is not
+              None, "the refused AUTH is not in SystemLog")
+        check(srv.wait_log(r"\[second vhost [^]]*\] .*AUTH refused .*431",
+                           name="vhost.log") is not None,
+              "the refused AUTH is not in the vhost's SecureFTPLog: " +
+              srv.log("vhost.log"))
+
+
+@test
+def not_yet_valid_vhost_at_startup():
+    """A certificate not valid before 10 years from now: the daemon starts,
+    the default server serves, the vhost answers 431, and an implicit
+    FTPS vhost with such a certificate closes connections."""
+    p = pki()
+    implicit = vhost(*p["future"], extra="  SecureImplicit on",
+                     log="implicit.log", port="{port3}")
+    srv = Server("future_cert", vhosts=vhost(*p["future"]) + implicit)
+    port3 = srv.base + 2
+    with open(srv.conf_path) as fh:
+        text = fh.read().replace("{port3}", str(port3))
+    with open(srv.conf_path, "w") as fh:
+        fh.write(text)
+    with srv:
+        check(wait_system_log(srv, r"future\.crt.*is not yet valid.*OUT OF "
+                              r"SERVICE") is not None,
+              "no startup line: " + system_log(srv))
+        check(srv.wait_log(r"future\.crt.*is not yet valid",
+                           name="vhost.log") is not None,
+              "the vhost's SecureFTPLog says nothing at startup")
+        expect_431(srv.port2, "is not yet valid")
+        login_works(srv)
+        ctx = client_context(ca=False)
+        try:
+            with Raw(port3, implicit_ctx=ctx) as c:
+                c.reply()
+            raise TestFailure("the implicit handshake with a not yet valid "
+                              "certificate succeeded")
+        except (ssl.SSLError, OSError, EOFError, ConnectionError):
+            pass
+        check(wait_system_log(srv, r"refusing TLS: .*future\.crt") is not
+              None, "the refused implicit connection is not in SystemLog")
+
+
+@test
+def expired_at_startup_is_not_fatal():
+    """An expired certificate of the only server: proftpd starts (it used
+    to refuse), AUTH answers 431 with the dates, plain FTP serves on."""
+    p = pki()
+    srv = Server("expired_start", secure=False, conf="SecureEngine on\n"
+                 "SecureCertificate %s %s\nSecureFTPLog {dir}/secftp.log\n"
+                 % p["expired"])
+    with srv:
+        text = expect_431(srv.port, "has expired")
+        check("2020-01-01 00:00:00 UTC" in text, "no notBefore: " + text)
+
+
+@test
+def expiry_warning_at_start_and_restart():
+    """A certificate expiring in 10 days: a warning at startup and at
+    every restart, in SystemLog and SecureFTPLog; none with
+    SecureCertificateWarning 5d or off."""
+    p = pki()
+    srv = Server("soon", secure=False, conf="SecureEngine on\n"
+                 "SecureCertificate %s %s\nSecureFTPLog {dir}/secftp.log\n"
+                 % p["soon"])
+    pattern = r"warning: certificate '[^']*soon\.crt' .* expires in (9|10) " \
+        r"days?, on .* UTC \(SecureCertificateWarning\)"
+    with srv:
+        check(wait_system_log(srv, pattern) is not None,
+              "no warning in SystemLog: " + system_log(srv))
+        check(srv.wait_log(pattern) is not None,
+              "no warning in SecureFTPLog: " + srv.log())
+        before = len(system_log(srv).splitlines())
+        os.kill(srv.proc.pid, signal.SIGHUP)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            lines = system_log(srv).splitlines()[before:]
+            if any(re.search(pattern, ln) for ln in lines):
+                break
+            time.sleep(0.1)
+        else:
+            raise TestFailure("no warning after SIGHUP: " + system_log(srv))
+        check(srv.proc.poll() is None, "the daemon stopped at the restart")
+
+    for value in ("5d", "off"):
+        quiet = Server("soon_" + value, secure=False, conf="SecureEngine on\n"
+                       "SecureCertificate %s %s\nSecureCertificateWarning %s\n"
+                       "SecureFTPLog {dir}/secftp.log\n" % (p["soon"] +
+                                                            (value,)))
+        with quiet:
+            check_eq(auth_reply(quiet.port)[0], 234, "AUTH TLS")
+            check("SecureCertificateWarning" not in system_log(quiet),
+                  "a warning under SecureCertificateWarning %s: %s" %
+                  (value, system_log(quiet)))
+
+
+def _key_copy(mode, name):
+    src = os.path.join(certs(), "server.key")
+    d = os.path.join(run_dir(), "key-modes")
+    os.makedirs(d, exist_ok=True)
+    dst = os.path.join(d, name)
+    with open(src, "rb") as a, open(dst, "wb") as b:
+        b.write(a.read())
+    os.chmod(dst, mode)
+    return dst
+
+
+@test
+def world_readable_key_is_a_startup_error():
+    crt = os.path.join(certs(), "server.crt")
+    for mode, what in ((0o644, "readable"), (0o602, "writable")):
+        key = _key_copy(mode, "key-%o.key" % mode)
+        srv = Server("key_%o" % mode, secure=False, conf="SecureEngine on\n"
+                     "SecureCertificate %s %s\n" % (crt, key))
+        out = srv.start_expecting_failure()
+        check(key in out and ("%s by others" % what) in out,
+              "mode %o: the error does not name the file: %s" % (mode, out))
+    key = _key_copy(0o640, "group.key")
+    ok = Server("key_640", secure=False, conf="SecureEngine on\n"
+                "SecureCertificate %s %s\n" % (crt, key))
+    with ok:
+        login_works(ok)
+
+
+@test
+def certificate_chain_is_served():
+    """SecureCertificateChain: a client that trusts only the root verifies
+    a leaf of the intermediate; without the directive it cannot."""
+    p = pki()
+    crt, key = p["chained"]
+    for chain, verifies in ((True, True), (False, False)):
+        conf = "SecureEngine on\nSecureCertificate %s %s\n" % (crt, key)
+        if chain:
+            conf += "SecureCertificateChain %s\n" % p["inter"]
+        srv = Server("chain_%s" % chain, secure=False, conf=conf)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(p["root"])
+        with srv:
+            try:
+                f = ftps(srv, "alice", context=ctx)
+                f.quit()
+                ok = True
+            except ssl.SSLCertVerificationError:
+                ok = False
+            check_eq(ok, verifies, "verification against the root only, "
+                     "chain %s" % ("served" if chain else "not configured"))
+
+
+@test
+def per_vhost_log_and_data_handshake_lines():
+    """Each vhost writes its own SecureFTPLog, every line tagged with the
+    vhost; SecureOptions LogDataHandshakes adds a line per protected data
+    connection; without it there is none."""
+    good = (os.path.join(certs(), "server.crt"),
+            os.path.join(certs(), "server.key"))
+    srv = Server("vhost_logs", conf="SecureOptions LogDataHandshakes\n",
+                 vhosts=vhost(*good))
+    with srv:
+        login_works(srv)
+        login_works(srv, port=srv.port2)
+        main_line = srv.wait_log(r"\[mod_secftp test 127\.0\.0\.1:%d\] "
+                                 r"data connection from 127\.0\.0\.1 "
+                                 r"protected: TLSv1\.[23], \S+, "
+                                 r"(resumed|full handshake)" % srv.port)
+        check(main_line is not None, "no data handshake line: " + srv.log())
+        check(srv.wait_log(r"\[second vhost 127\.0\.0\.1:%d\] AUTH TLS: "
+                           r"control connection" % srv.port2,
+                           name="vhost.log") is not None,
+              "the vhost's own log lacks its handshake: " +
+              srv.log("vhost.log"))
+        check("second vhost" not in srv.log(), "the default server's log "
+              "has the vhost's lines")
+        check("data connection from" not in srv.log("vhost.log"),
+              "data handshake lines without LogDataHandshakes")
