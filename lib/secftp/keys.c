@@ -448,19 +448,15 @@ modret_t *secftp_set_keyring(cmd_rec *cmd) {
       (char *) cmd->argv[1], "': must be an absolute path", NULL));
   }
 
-  /* Its modes and structure are checked now, as root; the passphrase,
+  /* Its structure and modes are checked now, as root; the passphrase,
    * which may come from a later SecurePassPhraseProvider line, at startup.
    */
   ERR_clear_error();
   PRIVS_ROOT
+  p12 = read_keyring(cmd->argv[1]);
   mode_problem = secftp_certfile_key_mode_problem(cmd->tmp_pool,
     cmd->argv[1]);
-  p12 = mode_problem == NULL ? read_keyring(cmd->argv[1]) : NULL;
   PRIVS_RELINQUISH
-  if (mode_problem != NULL) {
-    CONF_ERROR(cmd, mode_problem);
-  }
-
   if (p12 == NULL) {
     const char *reason = openssl_reason(cmd->tmp_pool, strerror(errno));
 
@@ -470,6 +466,10 @@ modret_t *secftp_set_keyring(cmd_rec *cmd) {
   }
 
   PKCS12_free(p12);
+  if (mode_problem != NULL) {
+    CONF_ERROR(cmd, mode_problem);
+  }
+
   (void) add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
   return PR_HANDLED(cmd);
 }

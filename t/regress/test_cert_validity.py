@@ -13,8 +13,8 @@ import ssl
 import threading
 import time
 
-from harness import (Raw, Server, TestFailure, certs, check, check_eq,
-                     client_context, ftps, protected_client, put_file,
+from harness import (Raw, Server, TestFailure, cert, certs, check, check_eq,
+                     client_context, ftps, protected_client, put_file, run,
                      run_dir, test)
 from pki import CA, _newkey
 
@@ -282,6 +282,18 @@ def world_readable_key_is_a_startup_error():
         out = srv.start_expecting_failure()
         check(key in out and ("%s by others" % what) in out,
               "mode %o: the error does not name the file: %s" % (mode, out))
+    p12 = os.path.join(run_dir(), "key-modes", "open.p12")
+    r = run(["openssl", "pkcs12", "-export", "-inkey", cert("server.key"),
+             "-in", cert("server.crt"), "-passout", "pass:secret", "-out",
+             p12], timeout=60)
+    check(os.path.exists(p12), "could not make a keyring: " + r.stderr)
+    os.chmod(p12, 0o604)
+    srv = Server("p12_604", secure=False, conf="SecureEngine on\n"
+                 "SecureKeyring %s\n" % p12)
+    out = srv.start_expecting_failure()
+    check(p12 in out and "readable by others" in out and "SecureKeyring" in
+          out, "a world-readable keyring: the error does not name the "
+          "file: " + out)
     key = _key_copy(0o640, "group.key")
     ok = Server("key_640", secure=False, conf="SecureEngine on\n"
                 "SecureCertificate %s %s\n" % (crt, key))
