@@ -178,7 +178,7 @@ static int secftp_sess_init(void) {
      * session starts as if AUTH TLS, PBSZ 0 and PROT P had been sent.
      */
     secftp_sess.state |= SECFTP_STATE_IMPLICIT;
-    if (secftp_certfile_out_of_service(session.pool,
+    if (secftp_certfile_out_of_service(session.pool, main_server,
         secftp_sess.ctx) != NULL) {
       pr_session_disconnect(&secftp_module,
         PR_SESS_DISCONNECT_BY_APPLICATION, "no valid server certificate");

@@ -439,7 +439,8 @@ static const char *out_of_service_text(pool *p, const char *problems) {
     " (SecureCertificate)", NULL);
 }
 
-const char *secftp_certfile_out_of_service(pool *p, SSL_CTX *ctx) {
+const char *secftp_certfile_out_of_service(pool *p, server_rec *s,
+    SSL_CTX *ctx) {
   struct date_survey ds;
 
   if (ctx == NULL) {
@@ -453,8 +454,9 @@ const char *secftp_certfile_out_of_service(pool *p, SSL_CTX *ctx) {
 
   /* Loud on every refusal: SystemLog and this session's SecureFTPLog. */
   pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': refusing TLS: "
-    "%s", main_server->ServerName, out_of_service_text(p, ds.problems));
-  secftp_log("refusing TLS: %s", out_of_service_text(p, ds.problems));
+    "%s", s->ServerName, out_of_service_text(p, ds.problems));
+  secftp_log("refusing TLS for server '%s': %s", s->ServerName,
+    out_of_service_text(p, ds.problems));
 
   survey(p, ctx, FALSE, &ds);
   return out_of_service_text(p, ds.problems);

@@ -50,11 +50,13 @@ const char *secftp_certfile_key_mode_problem(pool *p, const char *path);
 int secftp_certfile_finish_cert(pool *p, SSL_CTX *ctx, server_rec *s,
   const char *path, const char **problem);
 
-/* NULL when ctx holds a server certificate that is valid now; otherwise
- * the reason TLS is out of service (naming the certificate and its dates,
- * from p), after logging it in SystemLog and the SecureFTPLog.
+/* NULL when ctx, server s's context, holds a server certificate that is
+ * valid now; otherwise the reason TLS is out of service (naming the
+ * certificate and its dates, from p), after logging it in SystemLog and
+ * the SecureFTPLog.
  */
-const char *secftp_certfile_out_of_service(pool *p, SSL_CTX *ctx);
+const char *secftp_certfile_out_of_service(pool *p, server_rec *s,
+  SSL_CTX *ctx);
 
 /* Logs, for every server with a TLS context, the certificates that are
  * not valid now and those expiring within SecureCertificateWarning

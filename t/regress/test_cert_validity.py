@@ -351,3 +351,51 @@ def per_vhost_log_and_data_handshake_lines():
               "has the vhost's lines")
         check("data connection from" not in srv.log("vhost.log"),
               "data handshake lines without LogDataHandshakes")
+
+
+NAMED_VHOST = """
+<VirtualHost 127.0.0.1>
+  Port {port}
+  ServerName "old.test"
+  ServerAlias old.test
+  SecureEngine on
+  SecureCertificate %s %s
+  SecureFTPLog {dir}/old.log
+</VirtualHost>
+"""
+
+
+@test
+def name_based_vhost_out_of_service_by_sni_and_host():
+    """A name-based vhost (same port) whose certificate has expired: SNI
+    naming it ends the handshake with an alert, HOST naming it makes AUTH
+    answer 431; the default server on that port serves on."""
+    p = pki()
+    srv = Server("sni_expired")
+    with open(srv.conf_path, "a") as fh:
+        fh.write((NAMED_VHOST % p["expired"]).replace(
+            "{port}", str(srv.port)).replace("{dir}", srv.dir))
+    with srv:
+        with Raw(srv.port) as c:
+            c.reply()
+            check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH TLS (default server)")
+            ctx = client_context(ca=False)
+            try:
+                c.sock = ctx.wrap_socket(c.sock, server_hostname="old.test")
+                raise TestFailure("the handshake with SNI old.test, whose "
+                                  "certificate expired, succeeded")
+            except (ssl.SSLError, OSError):
+                pass
+        check(srv.wait_log(r"SNI 'old\.test' names virtual host 'old\.test',"
+                           r" whose TLS is out of service") is not None,
+              "the SNI refusal is not logged: " + srv.log())
+        check(wait_system_log(srv, r"server 'old\.test': refusing TLS: .*"
+                              r"expired\.crt") is not None,
+              "the SNI refusal is not in SystemLog: " + system_log(srv))
+        with Raw(srv.port) as c:
+            c.reply()
+            check_eq(c.cmd("HOST old.test")[0], 220, "HOST old.test")
+            code, text = c.cmd("AUTH TLS")
+            check_eq(code, 431, "AUTH TLS after HOST old.test")
+            check("has expired" in text, "431 gives no reason: " + text)
+        login_works(srv)
