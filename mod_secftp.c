@@ -20,6 +20,7 @@
 #include "secftp/certfile.h"
 #include "secftp/certuser.h"
 #include "secftp/conf.h"
+#include "secftp/confpos.h"
 #include "secftp/ctrl.h"
 #include "secftp/data.h"
 #include "secftp/keys.h"
@@ -64,7 +65,20 @@ static void secftp_startup_ev(const void *event_data, void *user_data) {
  * stops startup.
  */
 static void secftp_postparse_ev(const void *event_data, void *user_data) {
+  const char *failed_include;
   int res;
+
+  /* One message, and no checks that would only repeat what the error in
+   * that file caused (confpos.h).
+   */
+  failed_include = secftp_confpos_failed_include();
+  if (failed_include != NULL) {
+    pr_log_pri(PR_LOG_ERR, "fatal: " MOD_SECFTP_VERSION ": refusing to "
+      "start: '%s' was not included because of the error reported above; "
+      "fix that line (no other mod_secftp checks were made)",
+      failed_include);
+    pr_session_end(PR_SESS_END_FL_ERROR);
+  }
 
   /* Keys, CAs, CRLs and passphrase programs may need root; at a restart
    * (SIGHUP) the daemon no longer runs as root by default.
@@ -89,6 +103,7 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
  */
 static void secftp_release_ev(const void *event_data, void *user_data) {
   secftp_certfile_stop_checks();
+  secftp_confpos_reset();
   secftp_tls_free_servers();
   secftp_certuser_free_maps();
 }
@@ -131,6 +146,7 @@ static void secftp_exit_ev(const void *event_data, void *user_data) {
  */
 
 static int secftp_init(void) {
+  secftp_confpos_init();
   pr_event_register(&secftp_module, "core.postparse", secftp_postparse_ev,
     NULL);
   pr_event_register(&secftp_module, "core.startup", secftp_startup_ev, NULL);

@@ -6,6 +6,7 @@
 
 #include "secftp/certfile.h"
 #include "secftp/conf.h"
+#include "secftp/confpos.h"
 #include "secftp/keys.h"
 #include "secftp/log.h"
 #include "secftp/tls.h"
@@ -171,7 +172,8 @@ modret_t *secftp_set_certificate(cmd_rec *cmd) {
     CONF_ERROR(cmd, problem);
   }
 
-  (void) add_config_param_str(cmd->argv[0], 2, cert_path, key_path);
+  secftp_confpos_note(add_config_param_str(cmd->argv[0], 2, cert_path,
+    key_path));
   return PR_HANDLED(cmd);
 }
 
@@ -228,7 +230,7 @@ modret_t *secftp_set_certificate_chain(cmd_rec *cmd) {
   }
 
   sk_X509_pop_free(chain, X509_free);
-  (void) add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
+  secftp_confpos_note(add_config_param_str(cmd->argv[0], 1, cmd->argv[1]));
   return PR_HANDLED(cmd);
 }
 

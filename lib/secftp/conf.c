@@ -7,6 +7,7 @@
  */
 
 #include "secftp/conf.h"
+#include "secftp/confpos.h"
 #include "secftp/ocsp.h"
 #include "secftp/ciphers.h"
 #include "secftp/verify.h"
@@ -58,6 +59,7 @@ config_rec *secftp_conf_add_value(cmd_rec *cmd, const void *value,
   c = add_config_param(cmd->argv[0], 1, NULL);
   c->argv[0] = palloc(c->pool, size);
   memcpy(c->argv[0], value, size);
+  secftp_confpos_note(c);
   return c;
 }
 
@@ -358,6 +360,7 @@ static void add_token_list(cmd_rec *cmd) {
   for (i = 1; i < cmd->argc; i++) {
     c->argv[i - 1] = pstrdup(c->pool, cmd->argv[i]);
   }
+  secftp_confpos_note(c);
 }
 
 /* usage: CipherSuite|SecureCipherSuite name1 ... nameN */

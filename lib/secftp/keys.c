@@ -4,6 +4,7 @@
 
 #include "secftp/keys.h"
 #include "secftp/certfile.h"
+#include "secftp/confpos.h"
 #include "secftp/log.h"
 #include "secftp/tls.h"
 
@@ -470,7 +471,7 @@ modret_t *secftp_set_keyring(cmd_rec *cmd) {
     CONF_ERROR(cmd, mode_problem);
   }
 
-  (void) add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
+  secftp_confpos_note(add_config_param_str(cmd->argv[0], 1, cmd->argv[1]));
   return PR_HANDLED(cmd);
 }
 

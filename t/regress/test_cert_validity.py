@@ -399,3 +399,49 @@ def name_based_vhost_out_of_service_by_sni_and_host():
             check_eq(code, 431, "AUTH TLS after HOST old.test")
             check("has expired" in text, "431 gives no reason: " + text)
         login_works(srv)
+
+
+def _with_include(name, text):
+    srv = Server(name, conf="Include {dir}/inc.conf\n")
+    path = os.path.join(srv.dir, "inc.conf")
+    with open(path, "w") as fh:
+        fh.write(text.replace("{port2}", str(srv.port2)))
+    return srv, path
+
+
+@test
+def post_parse_errors_name_file_and_line():
+    """Checks made once the configuration is read name the file and line
+    of the directive concerned, inside an Include'd file too."""
+    cases = [
+        ("<VirtualHost 127.0.0.1>\n  Port {port2}\n  SecureFTP required\n"
+         "</VirtualHost>\n", "SecureFTP on line 3 of '%s'"),
+        ("# a comment\n<VirtualHost 127.0.0.1>\n  Port {port2}\n"
+         "  SecureEngine on\n</VirtualHost>\n",
+         "SecureEngine on line 4 of '%s'"),
+        ("\nSecureProtocol TLSv1.3\nCipherSuite "
+         "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n",
+         "CipherSuite on line 3 of '%s'"),
+    ]
+    for i, (text, want) in enumerate(cases):
+        srv, path = _with_include("postparse_%d" % i, text)
+        out = srv.start_expecting_failure()
+        check(want % path in out, "the error does not name %r: %s" %
+              (want % path, out))
+
+
+@test
+def error_in_included_file_stands_alone():
+    """ProFTPD only warns about an Include'd file with an error and starts
+    without the rest of it; the module refuses to start, with one message
+    after ProFTPD's, and no follow-on errors of its own."""
+    srv, path = _with_include(
+        "include_error", "<VirtualHost 127.0.0.1>\n  Port {port2}\n"
+        "  SecureFTP bogus\n  SecureEngine on\n</VirtualHost>\n")
+    out = srv.start_expecting_failure()
+    check("bad value 'bogus'" in out and "line 3 of '%s'" % path in out,
+          "the error itself is not reported with its line: " + out)
+    check("refusing to start: '%s' was not included" % path in out,
+          "no single closing message: " + out)
+    mine = [ln for ln in out.splitlines() if "mod_secftp/" in ln]
+    check(len(mine) == 1, "follow-on mod_secftp errors: %s" % mine)
