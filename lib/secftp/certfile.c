@@ -569,6 +569,8 @@ void secftp_certfile_check_all(void) {
     check_pid = getpid();
     check_timerno = pr_timer_add(SECFTP_CERT_CHECK_INTERVAL, -1,
       &secftp_module, daily_check_cb, "certificate expiry check");
+    pr_trace_msg(SECFTP_TRACE, 5, "next certificate expiry check in %d "
+      "seconds (timer %d)", SECFTP_CERT_CHECK_INTERVAL, check_timerno);
   }
 }
 

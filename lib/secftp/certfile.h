@@ -26,8 +26,12 @@
 /* Longest SecureCertificateWarning accepted: ten years. */
 #define SECFTP_CERT_WARNING_MAX		(3650L * 86400L)
 
-/* Seconds between two expiry checks in the running daemon. */
-#define SECFTP_CERT_CHECK_INTERVAL	86400
+/* Seconds between two expiry checks in the running daemon (a build may
+ * shorten it, e.g. to watch the timer work).
+ */
+#ifndef SECFTP_CERT_CHECK_INTERVAL
+# define SECFTP_CERT_CHECK_INTERVAL	86400
+#endif
 
 /* Directive handlers: SecureCertificate cert-file [key-file],
  * SecureCertificateChain file, SecureCertificateWarning duration|off.

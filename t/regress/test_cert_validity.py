@@ -181,7 +181,8 @@ def not_yet_valid_vhost_at_startup():
     p = pki()
     implicit = vhost(*p["future"], extra="  SecureImplicit on",
                      log="implicit.log", port="{port3}")
-    srv = Server("future_cert", vhosts=vhost(*p["future"]) + implicit)
+    srv = Server("future_cert", vhosts=vhost(
+        *p["future"], extra="  SecureFTP required") + implicit)
     port3 = srv.base + 2
     with open(srv.conf_path) as fh:
         text = fh.read().replace("{port3}", str(port3))
@@ -195,6 +196,11 @@ def not_yet_valid_vhost_at_startup():
                            name="vhost.log") is not None,
               "the vhost's SecureFTPLog says nothing at startup")
         expect_431(srv.port2, "is not yet valid")
+        with Raw(srv.port2) as c:
+            c.reply()
+            code, text = c.cmd("USER alice")
+            check_eq(code, 530, "USER under SecureFTP required, TLS out of "
+                     "service")
         login_works(srv)
         ctx = client_context(ca=False)
         try:
@@ -445,3 +451,67 @@ def error_in_included_file_stands_alone():
           "no single closing message: " + out)
     mine = [ln for ln in out.splitlines() if "mod_secftp/" in ln]
     check(len(mine) == 1, "follow-on mod_secftp errors: %s" % mine)
+
+
+def _module_with_short_check_interval(seconds):
+    """mod_secftp built with a daily check every few seconds, in a
+    ModulePath of its own (next to Debian's modules)."""
+    from harness import ROOT, SYSTEM_MODULES
+    d = os.path.join(run_dir(), "short-interval-%d" % os.getpid())
+    os.makedirs(d, exist_ok=True)
+    for name in os.listdir(SYSTEM_MODULES):
+        if name.endswith(".so") and name != "mod_secftp.so":
+            os.symlink(os.path.join(SYSTEM_MODULES, name),
+                       os.path.join(d, name))
+    srcs = ["mod_secftp.c"] + sorted(
+        os.path.join("lib", "secftp", n) for n in
+        os.listdir(os.path.join(ROOT, "lib", "secftp")) if n.endswith(".c"))
+    r = run(["gcc", "-DLINUX", "-DPR_SHARED_MODULE", "-DHAVE_CONFIG_H",
+             "-I.", "-Ilib", "-isystem", "/usr/include/proftpd",
+             "-std=gnu99", "-O1", "-fPIC", "-shared",
+             "-DSECFTP_CERT_CHECK_INTERVAL=%d" % seconds,
+             "-o", os.path.join(d, "mod_secftp.so")] + srcs +
+            ["-lssl", "-lcrypto"], timeout=300, cwd=ROOT)
+    check(r.returncode == 0, "could not build the module: " + r.stderr)
+    return d
+
+
+@test
+def expiry_warning_repeats_in_the_running_daemon():
+    """The daily check is a timer in the daemon: with the interval cut to
+    2 seconds, the warning comes again while the daemon runs, from the
+    daemon's pid, after a restart too; sessions do not run it."""
+    p = pki()
+    modules = _module_with_short_check_interval(2)
+    srv = Server("daily", secure=False, conf="SecureEngine on\n"
+                 "SecureCertificate %s %s\nSecureFTPLog {dir}/secftp.log\n"
+                 % p["soon"])
+    text = re.sub(r"(?m)^ModulePath .*$", "ModulePath " + modules,
+                  srv.conf_text)
+    with open(srv.conf_path, "w") as fh:
+        fh.write(text)
+    pattern = r"proftpd\[(\d+)\].*soon\.crt.*expires in"
+
+    def warnings():
+        return re.findall(pattern, system_log(srv))
+
+    with srv:
+        with Raw(srv.port) as c:
+            c.reply()
+            deadline = time.time() + 15
+            while len(warnings()) < 3 and time.time() < deadline:
+                time.sleep(0.2)
+            check(c.cmd("NOOP")[0] == 200, "the session died")
+        pids = set(warnings())
+        check(len(warnings()) >= 3, "the check did not repeat: " +
+              system_log(srv))
+        check_eq(pids, {str(srv.proc.pid)}, "processes that warned")
+        os.kill(srv.proc.pid, signal.SIGHUP)
+        check(wait_system_log(srv, r"received SIGHUP") is not None,
+              "no restart")
+        before = len(warnings())
+        deadline = time.time() + 15
+        while len(warnings()) < before + 2 and time.time() < deadline:
+            time.sleep(0.2)
+        check(len(warnings()) >= before + 2, "no repeated check after the "
+              "restart: " + system_log(srv))
