@@ -57,6 +57,7 @@ static void check_certificate_dates(void) {
 
 static void secftp_startup_ev(const void *event_data, void *user_data) {
   (void) pr_env_set(permanent_pool, SECFTP_STARTED_ENV, "1");
+  secftp_log_open_system_log();
   check_certificate_dates();
 }
 
@@ -66,7 +67,15 @@ static void secftp_startup_ev(const void *event_data, void *user_data) {
  */
 static void secftp_postparse_ev(const void *event_data, void *user_data) {
   const char *failed_include;
-  int res;
+  int res, restarting;
+
+  /* After a restart ProFTPD leaves SystemLog closed until the next
+   * session: what follows, a refusal to go on included, would be lost.
+   */
+  restarting = pr_env_get(permanent_pool, SECFTP_STARTED_ENV) != NULL;
+  if (restarting) {
+    secftp_log_open_system_log();
+  }
 
   /* One message, and no checks that would only repeat what the error in
    * that file caused (confpos.h).
@@ -93,7 +102,7 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
     pr_session_end(PR_SESS_END_FL_ERROR);
   }
 
-  if (pr_env_get(permanent_pool, SECFTP_STARTED_ENV) != NULL) {
+  if (restarting) {
     check_certificate_dates();
   }
 }

@@ -561,7 +561,6 @@ static int daily_check_cb(CALLBACK_FRAME) {
 }
 
 void secftp_certfile_check_all(void) {
-  secftp_log_open_system_log();
   check_servers();
 
   secftp_certfile_stop_checks();

@@ -65,7 +65,8 @@ const char *secftp_certfile_out_of_service(pool *p, server_rec *s,
 /* Logs, for every server with a TLS context, the certificates that are
  * not valid now and those expiring within SecureCertificateWarning
  * (SystemLog and the server's SecureFTPLog); then arms the daily check.
- * Runs in the daemon after the contexts are built.
+ * Runs in the daemon after the contexts are built, with SystemLog open
+ * (secftp_log_open_system_log()).
  */
 void secftp_certfile_check_all(void);
 

@@ -515,3 +515,34 @@ def expiry_warning_repeats_in_the_running_daemon():
             time.sleep(0.2)
         check(len(warnings()) >= before + 2, "no repeated check after the "
               "restart: " + system_log(srv))
+
+
+@test
+def failed_restart_is_in_system_log():
+    """A reload whose configuration the module cannot use (here a vhost
+    with SecureEngine on and no certificate) still stops the daemon, but
+    SystemLog now says why, with the file and line."""
+    good = (os.path.join(certs(), "server.crt"),
+            os.path.join(certs(), "server.key"))
+    srv = Server("restart_fails", vhosts=vhost(*good))
+    with srv:
+        with open(srv.conf_path) as fh:
+            text = fh.read()
+        old = "  SecureCertificate %s %s\n" % good
+        check(text.count(old) == 1, "no vhost certificate line to remove")
+        with open(srv.conf_path, "w") as fh:
+            fh.write(text.replace(old, ""))
+        os.kill(srv.proc.pid, signal.SIGHUP)
+        try:
+            srv.proc.wait(timeout=15)
+        except Exception:
+            raise TestFailure("the daemon went on without a certificate")
+        line = wait_system_log(srv, r".*SecureEngine on for server 'second "
+                               r"vhost' needs a SecureCertificate.*")
+        check(line is not None and "line " in line.group(0) and
+              srv.conf_path in line.group(0),
+              "SystemLog does not say why the reload failed: " +
+              system_log(srv))
+        check(wait_system_log(srv, r"unusable TLS configuration, refusing "
+                              r"to start") is not None,
+              "no fatal line in SystemLog: " + system_log(srv))
