@@ -274,22 +274,24 @@ modret_t *secftp_set_certificate_warning(cmd_rec *cmd) {
   return PR_HANDLED(cmd);
 }
 
-int secftp_certfile_finish_cert(pool *p, SSL_CTX *ctx, server_rec *s,
-    const char *path, const char **problem) {
-  const char *chain_path;
-  STACK_OF(X509) *chain;
-  X509 *leaf;
-  int i, res = 0;
-
+void secftp_certfile_name_cert(X509 *cert, const char *path) {
   if (cert_path_idx < 0) {
     cert_path_idx = X509_get_ex_new_index(0, NULL, NULL, NULL, NULL);
   }
 
-  leaf = SSL_CTX_get0_certificate(ctx);
-  if (leaf != NULL &&
+  if (cert != NULL &&
       cert_path_idx >= 0) {
-    (void) X509_set_ex_data(leaf, cert_path_idx, (void *) path);
+    (void) X509_set_ex_data(cert, cert_path_idx, (void *) path);
   }
+}
+
+int secftp_certfile_finish_cert(pool *p, SSL_CTX *ctx, server_rec *s,
+    const char *path, const char **problem) {
+  const char *chain_path;
+  STACK_OF(X509) *chain;
+  int i, res = 0;
+
+  secftp_certfile_name_cert(SSL_CTX_get0_certificate(ctx), path);
 
   chain_path = get_param_ptr(s->conf, "SecureCertificateChain", FALSE);
   if (chain_path == NULL) {

@@ -46,6 +46,11 @@ modret_t *secftp_set_certificate_warning(cmd_rec *cmd);
  */
 const char *secftp_certfile_key_mode_problem(pool *p, const char *path);
 
+/* Records that cert (a server certificate held by a context) came from
+ * path, which must live as long as the context: logs then name the file.
+ */
+void secftp_certfile_name_cert(X509 *cert, const char *path);
+
 /* Records that the certificate ctx has just loaded (its current one) came
  * from path, so that log lines and replies can name the file; then adds
  * s's SecureCertificateChain, if any, to that certificate's chain.

@@ -407,6 +407,8 @@ static int use_keyring(pool *p, SSL_CTX *ctx, const char *path,
       "certificate: ", openssl_reason(p, "rejected"), NULL);
 
   } else {
+    /* The context holds this very certificate: logs name the keyring. */
+    secftp_certfile_name_cert(cert, path);
     res = 0;
   }
 

@@ -226,6 +226,27 @@ def expired_at_startup_is_not_fatal():
         text = expect_431(srv.port, "has expired")
         check("2020-01-01 00:00:00 UTC" in text, "no notBefore: " + text)
 
+    # The same with an expired SecureKeyring: the log names the keyring.
+    d = os.path.dirname(p["expired"][0])
+    p12 = os.path.join(d, "expired-%d.p12" % os.getpid())
+    r = run(["openssl", "pkcs12", "-export", "-inkey", p["expired"][1],
+             "-in", p["expired"][0], "-passout", "pass:secret", "-out", p12],
+            timeout=60)
+    check(os.path.exists(p12), "could not make a keyring: " + r.stderr)
+    passfile = os.path.join(d, "pass-%d" % os.getpid())
+    with open(passfile, "w") as fh:
+        fh.write("secret\n")
+    os.chmod(passfile, 0o600)
+    srv = Server("expired_p12", secure=False, conf="SecureEngine on\n"
+                 "SecureKeyring %s\nSecurePassPhraseProvider %s\n" %
+                 (p12, passfile))
+    with srv:
+        expect_431(srv.port, "has expired")
+        check(wait_system_log(srv, r"'%s' \(/O=Validity/CN=expired\) has "
+                              r"expired.*OUT OF SERVICE" % re.escape(p12))
+              is not None, "SystemLog does not name the keyring: " +
+              system_log(srv))
+
 
 @test
 def expiry_warning_at_start_and_restart():
