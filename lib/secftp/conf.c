@@ -275,7 +275,7 @@ modret_t *secftp_set_ca_path(cmd_rec *cmd) {
     CONF_ERROR(cmd, problem);
   }
 
-  add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
+  secftp_confpos_note(add_config_param_str(cmd->argv[0], 1, cmd->argv[1]));
   return PR_HANDLED(cmd);
 }
 
@@ -332,6 +332,7 @@ modret_t *secftp_set_port_access(cmd_rec *cmd) {
   }
 
   c = add_config_param(cmd->argv[0], 1, NULL);
+  secftp_confpos_note(c);
   names = make_array(c->pool, cmd->argc - 1, sizeof(char *));
   for (i = 1; i < cmd->argc; i++) {
     const char *name = cmd->argv[i];

@@ -126,6 +126,31 @@ const char *secftp_confpos_where(pool *p, server_rec *s, const char *name,
   return "";
 }
 
+const char *secftp_confpos_where_any(pool *p, server_rec *s,
+    const char *const *names) {
+  for (; *names != NULL; names++) {
+    const char *pos = secftp_confpos_where(p, s, *names, NULL);
+
+    if (*pos != '\0') {
+      return pos;
+    }
+  }
+
+  return "";
+}
+
+const char *secftp_confpos_where_named(pool *p, server_rec *s,
+    const char *message) {
+  size_t len;
+
+  if (message == NULL) {
+    return "";
+  }
+
+  len = strcspn(message, " :");
+  return secftp_confpos_where(p, s, pstrndup(p, message, len), NULL);
+}
+
 const char *secftp_confpos_failed_include(void) {
   return failed_include;
 }

@@ -33,6 +33,18 @@ void secftp_confpos_note(config_rec *c);
 const char *secftp_confpos_where(pool *p, server_rec *s, const char *name,
   const void *argv0);
 
+/* secftp_confpos_where() for the first directive of the NULL-terminated
+ * names that s has a position for, or "".
+ */
+const char *secftp_confpos_where_any(pool *p, server_rec *s,
+  const char *const *names);
+
+/* The same for the directive a message starts with ("SecureLogin
+ * verify_user needs ..."), or "".
+ */
+const char *secftp_confpos_where_named(pool *p, server_rec *s,
+  const char *message);
+
 /* The file ProFTPD could not include, or NULL when every Include worked. */
 const char *secftp_confpos_failed_include(void);
 

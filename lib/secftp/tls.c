@@ -91,17 +91,8 @@ static const char *where(server_rec *s, const char *name, const void *argv0) {
 static const char *cipher_where(server_rec *s) {
   static const char *const names[] = { "CipherSuite", "SecureCipherSuite",
     "SecureProtocol", "SecureGroups", NULL };
-  const char *const *name;
 
-  for (name = names; *name != NULL; name++) {
-    const char *pos = where(s, *name, NULL);
-
-    if (*pos != '\0') {
-      return pos;
-    }
-  }
-
-  return "";
+  return secftp_confpos_where_any(s->pool, s, names);
 }
 
 static int load_certificates(SSL_CTX *ctx, server_rec *s,

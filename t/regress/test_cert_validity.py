@@ -449,6 +449,9 @@ def post_parse_errors_name_file_and_line():
         ("\nSecureProtocol TLSv1.3\nCipherSuite "
          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n",
          "CipherSuite on line 3 of '%s'"),
+        ("\nSecureLogin required\n", "SecureLogin on line 2 of '%s'"),
+        ("SecureSessionCache redis\n",
+         "SecureSessionCache on line 1 of '%s'"),
     ]
     for i, (text, want) in enumerate(cases):
         srv, path = _with_include("postparse_%d" % i, text)
