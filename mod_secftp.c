@@ -104,6 +104,15 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
 
   if (restarting) {
     check_certificate_dates();
+
+  } else {
+    /* Before startup ProFTPD logs to stderr: proftpd -t (Debian's
+     * ExecStartPre) shows the dates too.  SystemLog and SecureFTPLog get
+     * them at core.startup.
+     */
+    PRIVS_ROOT
+    secftp_certfile_report();
+    PRIVS_RELINQUISH
   }
 }
 

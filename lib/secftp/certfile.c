@@ -530,7 +530,10 @@ static void check_server(pool *p, server_rec *s, SSL_CTX *ctx,
   for_each_cert(ctx, warn_if_expiring, &ec);
 }
 
-static void check_servers(void) {
+/* Checks every server; with_module_logs FALSE: SystemLog (or stderr)
+ * only.
+ */
+static void check_servers(int with_module_logs) {
   pool *p;
   server_rec *s;
 
@@ -543,7 +546,7 @@ static void check_servers(void) {
 
     if (ctx != NULL &&
         st != NULL) {
-      check_server(p, s, ctx, st->log_path);
+      check_server(p, s, ctx, with_module_logs ? st->log_path : NULL);
     }
   }
 
@@ -557,13 +560,17 @@ static int daily_check_cb(CALLBACK_FRAME) {
   }
 
   PRIVS_ROOT
-  check_servers();
+  check_servers(TRUE);
   PRIVS_RELINQUISH
   return 1;
 }
 
+void secftp_certfile_report(void) {
+  check_servers(FALSE);
+}
+
 void secftp_certfile_check_all(void) {
-  check_servers();
+  check_servers(TRUE);
 
   secftp_certfile_stop_checks();
   if (ServerType == SERVER_STANDALONE) {

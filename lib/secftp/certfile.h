@@ -75,6 +75,11 @@ const char *secftp_certfile_out_of_service(pool *p, server_rec *s,
  */
 void secftp_certfile_check_all(void);
 
+/* The same lines, to ProFTPD's log only (stderr before the daemon starts),
+ * with no timer: what proftpd -t (--configtest) shows.
+ */
+void secftp_certfile_report(void);
+
 /* Disarms the daily check (restart, shutdown, and in every session). */
 void secftp_certfile_stop_checks(void);
 

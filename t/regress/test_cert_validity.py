@@ -222,6 +222,10 @@ def expired_at_startup_is_not_fatal():
     srv = Server("expired_start", secure=False, conf="SecureEngine on\n"
                  "SecureCertificate %s %s\nSecureFTPLog {dir}/secftp.log\n"
                  % p["expired"])
+    r = run(["/usr/sbin/proftpd", "-t", "-c", srv.conf_path], timeout=60)
+    check(r.returncode == 0 and "has expired" in r.stdout + r.stderr,
+          "proftpd -t does not pass, or does not show the expired "
+          "certificate: %s %s" % (r.stdout, r.stderr))
     with srv:
         text = expect_431(srv.port, "has expired")
         check("2020-01-01 00:00:00 UTC" in text, "no notBefore: " + text)
