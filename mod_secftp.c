@@ -20,6 +20,7 @@
 #include "secftp/certfile.h"
 #include "secftp/certuser.h"
 #include "secftp/conf.h"
+#include "secftp/confpos.h"
 #include "secftp/ctrl.h"
 #include "secftp/ctrltls.h"
 #include "secftp/data.h"
@@ -37,31 +38,83 @@
 
 module secftp_module;
 
+/* Set in the daemon's environment at core.startup: present at
+ * core.postparse means a restart.  A module loaded by LoadModule is loaded
+ * afresh at a restart, so no static variable of ours survives to tell.
+ */
+#define SECFTP_STARTED_ENV	"SECFTP_DAEMON_STARTED"
+
 /* Event listeners
  */
+
+/* Certificates' dates are logged, never fatal (certfile.h), once SystemLog
+ * is the daemon's log: at startup from core.startup (until then ProFTPD
+ * logs to stderr), at a restart right after the contexts are rebuilt.
+ */
+static void check_certificate_dates(void) {
+  PRIVS_ROOT
+  secftp_certfile_check_all();
+  PRIVS_RELINQUISH
+}
+
+static void secftp_startup_ev(const void *event_data, void *user_data) {
+  (void) pr_env_set(permanent_pool, SECFTP_STARTED_ENV, "1");
+  secftp_log_open_system_log();
+  check_certificate_dates();
+}
 
 /* The daemon has read its configuration: build every server's TLS context
  * now, as root and before any session forks.  A server that cannot get one
  * stops startup.
  */
 static void secftp_postparse_ev(const void *event_data, void *user_data) {
-  int res;
+  const char *failed_include;
+  int res, restarting;
+
+  /* After a restart ProFTPD leaves SystemLog closed until the next
+   * session: what follows, a refusal to go on included, would be lost.
+   */
+  restarting = pr_env_get(permanent_pool, SECFTP_STARTED_ENV) != NULL;
+  if (restarting) {
+    secftp_log_open_system_log();
+  }
+
+  /* One message, and no checks that would only repeat what the error in
+   * that file caused (confpos.h).
+   */
+  failed_include = secftp_confpos_failed_include();
+  if (failed_include != NULL) {
+    pr_log_pri(PR_LOG_ERR, "fatal: " MOD_SECFTP_VERSION ": refusing to "
+      "start: '%s' was not included because of the error reported above; "
+      "fix that line (no other mod_secftp checks were made)",
+      failed_include);
+    pr_session_end(PR_SESS_END_FL_ERROR);
+  }
 
   /* Keys, CAs, CRLs and passphrase programs may need root; at a restart
    * (SIGHUP) the daemon no longer runs as root by default.
    */
   PRIVS_ROOT
   res = secftp_tls_build_servers();
-  if (res == 0) {
-    /* Certificates' dates: logged, never fatal (certfile.h). */
-    secftp_certfile_check_all();
-  }
   PRIVS_RELINQUISH
 
   if (res < 0) {
     pr_log_pri(PR_LOG_ERR, "fatal: " MOD_SECFTP_VERSION
       ": unusable TLS configuration, refusing to start");
     pr_session_end(PR_SESS_END_FL_ERROR);
+  }
+
+  if (restarting) {
+    check_certificate_dates();
+
+  } else {
+    /* Before startup ProFTPD logs to stderr: proftpd -t (Debian's
+     * ExecStartPre) shows the dates too.  SystemLog and SecureFTPLog get
+     * them at core.startup.
+     */
+    PRIVS_ROOT
+    secftp_certfile_report();
+    PRIVS_RELINQUISH
   }
 }
 
@@ -70,6 +123,7 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
  */
 static void secftp_release_ev(const void *event_data, void *user_data) {
   secftp_certfile_stop_checks();
+  secftp_confpos_reset();
   secftp_tls_free_servers();
   secftp_certuser_free_maps();
 }
@@ -112,8 +166,10 @@ static void secftp_exit_ev(const void *event_data, void *user_data) {
  */
 
 static int secftp_init(void) {
+  secftp_confpos_init();
   pr_event_register(&secftp_module, "core.postparse", secftp_postparse_ev,
     NULL);
+  pr_event_register(&secftp_module, "core.startup", secftp_startup_ev, NULL);
   pr_event_register(&secftp_module, "core.restart", secftp_release_ev, NULL);
   pr_event_register(&secftp_module, "core.shutdown", secftp_release_ev,
     NULL);
@@ -153,7 +209,7 @@ static int secftp_sess_init(void) {
     /* Implicit FTPS: the handshake comes before the 220 greeting, and the
      * session starts as if AUTH TLS, PBSZ 0 and PROT P had been sent.
      */
-    if (secftp_certfile_out_of_service(session.pool,
+    if (secftp_certfile_out_of_service(session.pool, main_server,
         secftp_sess.ctx) != NULL) {
       pr_session_disconnect(&secftp_module,
         PR_SESS_DISCONNECT_BY_APPLICATION, "no valid server certificate");

@@ -6,6 +6,7 @@
 
 #include "secftp/certfile.h"
 #include "secftp/conf.h"
+#include "secftp/confpos.h"
 #include "secftp/keys.h"
 #include "secftp/log.h"
 #include "secftp/tls.h"
@@ -171,7 +172,8 @@ modret_t *secftp_set_certificate(cmd_rec *cmd) {
     CONF_ERROR(cmd, problem);
   }
 
-  (void) add_config_param_str(cmd->argv[0], 2, cert_path, key_path);
+  secftp_confpos_note(add_config_param_str(cmd->argv[0], 2, cert_path,
+    key_path));
   return PR_HANDLED(cmd);
 }
 
@@ -228,8 +230,30 @@ modret_t *secftp_set_certificate_chain(cmd_rec *cmd) {
   }
 
   sk_X509_pop_free(chain, X509_free);
-  (void) add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
+  secftp_confpos_note(add_config_param_str(cmd->argv[0], 1, cmd->argv[1]));
   return PR_HANDLED(cmd);
+}
+
+/* Parses a SecureCertificateWarning time: days ("30d"), or a duration
+ * with s, m or h.  Returns 0, or -1.
+ */
+static int parse_warning(pool *p, const char *token, long *secs) {
+  size_t len = strlen(token);
+  long days;
+
+  if (len > 1 &&
+      (token[len - 1] == 'd' || token[len - 1] == 'D')) {
+    if (secftp_parse_seconds(pstrndup(p, token, len - 1), 1,
+        SECFTP_CERT_WARNING_MAX / 86400, &days) < 0) {
+      return -1;
+    }
+
+    *secs = days * 86400;
+    return 0;
+  }
+
+  return secftp_parse_duration(token, 1, secs) < 0 ||
+    *secs > SECFTP_CERT_WARNING_MAX ? -1 : 0;
 }
 
 /* usage: SecureCertificateWarning duration|off */
@@ -240,8 +264,7 @@ modret_t *secftp_set_certificate_warning(cmd_rec *cmd) {
   CHECK_CONF(cmd, CERTFILE_CTX);
 
   if (strcasecmp(cmd->argv[1], "off") != 0 &&
-      (secftp_parse_duration(cmd->argv[1], 1, &secs) < 0 ||
-       secs > SECFTP_CERT_WARNING_MAX)) {
+      parse_warning(cmd->tmp_pool, cmd->argv[1], &secs) < 0) {
     CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
       (char *) cmd->argv[1], "': expected off or a duration up to 3650d "
       "(30d, 12h, ...)", NULL));
@@ -251,22 +274,24 @@ modret_t *secftp_set_certificate_warning(cmd_rec *cmd) {
   return PR_HANDLED(cmd);
 }
 
-int secftp_certfile_finish_cert(pool *p, SSL_CTX *ctx, server_rec *s,
-    const char *path, const char **problem) {
-  const char *chain_path;
-  STACK_OF(X509) *chain;
-  X509 *leaf;
-  int i, res = 0;
-
+void secftp_certfile_name_cert(X509 *cert, const char *path) {
   if (cert_path_idx < 0) {
     cert_path_idx = X509_get_ex_new_index(0, NULL, NULL, NULL, NULL);
   }
 
-  leaf = SSL_CTX_get0_certificate(ctx);
-  if (leaf != NULL &&
+  if (cert != NULL &&
       cert_path_idx >= 0) {
-    (void) X509_set_ex_data(leaf, cert_path_idx, (void *) path);
+    (void) X509_set_ex_data(cert, cert_path_idx, (void *) path);
   }
+}
+
+int secftp_certfile_finish_cert(pool *p, SSL_CTX *ctx, server_rec *s,
+    const char *path, const char **problem) {
+  const char *chain_path;
+  STACK_OF(X509) *chain;
+  int i, res = 0;
+
+  secftp_certfile_name_cert(SSL_CTX_get0_certificate(ctx), path);
 
   chain_path = get_param_ptr(s->conf, "SecureCertificateChain", FALSE);
   if (chain_path == NULL) {
@@ -418,7 +443,8 @@ static const char *out_of_service_text(pool *p, const char *problems) {
     " (SecureCertificate)", NULL);
 }
 
-const char *secftp_certfile_out_of_service(pool *p, SSL_CTX *ctx) {
+const char *secftp_certfile_out_of_service(pool *p, server_rec *s,
+    SSL_CTX *ctx) {
   struct date_survey ds;
 
   if (ctx == NULL) {
@@ -432,8 +458,9 @@ const char *secftp_certfile_out_of_service(pool *p, SSL_CTX *ctx) {
 
   /* Loud on every refusal: SystemLog and this session's SecureFTPLog. */
   pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': refusing TLS: "
-    "%s", main_server->ServerName, out_of_service_text(p, ds.problems));
-  secftp_log("refusing TLS: %s", out_of_service_text(p, ds.problems));
+    "%s", s->ServerName, out_of_service_text(p, ds.problems));
+  secftp_log("refusing TLS for server '%s': %s", s->ServerName,
+    out_of_service_text(p, ds.problems));
 
   survey(p, ctx, FALSE, &ds);
   return out_of_service_text(p, ds.problems);
@@ -503,7 +530,10 @@ static void check_server(pool *p, server_rec *s, SSL_CTX *ctx,
   for_each_cert(ctx, warn_if_expiring, &ec);
 }
 
-static void check_servers(void) {
+/* Checks every server; with_module_logs FALSE: SystemLog (or stderr)
+ * only.
+ */
+static void check_servers(int with_module_logs) {
   pool *p;
   server_rec *s;
 
@@ -516,7 +546,7 @@ static void check_servers(void) {
 
     if (ctx != NULL &&
         st != NULL) {
-      check_server(p, s, ctx, st->log_path);
+      check_server(p, s, ctx, with_module_logs ? st->log_path : NULL);
     }
   }
 
@@ -530,19 +560,25 @@ static int daily_check_cb(CALLBACK_FRAME) {
   }
 
   PRIVS_ROOT
-  check_servers();
+  check_servers(TRUE);
   PRIVS_RELINQUISH
   return 1;
 }
 
+void secftp_certfile_report(void) {
+  check_servers(FALSE);
+}
+
 void secftp_certfile_check_all(void) {
-  check_servers();
+  check_servers(TRUE);
 
   secftp_certfile_stop_checks();
   if (ServerType == SERVER_STANDALONE) {
     check_pid = getpid();
     check_timerno = pr_timer_add(SECFTP_CERT_CHECK_INTERVAL, -1,
       &secftp_module, daily_check_cb, "certificate expiry check");
+    pr_trace_msg(SECFTP_TRACE, 5, "next certificate expiry check in %d "
+      "seconds (timer %d)", SECFTP_CERT_CHECK_INTERVAL, check_timerno);
   }
 }
 

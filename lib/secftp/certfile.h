@@ -26,8 +26,12 @@
 /* Longest SecureCertificateWarning accepted: ten years. */
 #define SECFTP_CERT_WARNING_MAX		(3650L * 86400L)
 
-/* Seconds between two expiry checks in the running daemon. */
-#define SECFTP_CERT_CHECK_INTERVAL	86400
+/* Seconds between two expiry checks in the running daemon (a build may
+ * shorten it, e.g. to watch the timer work).
+ */
+#ifndef SECFTP_CERT_CHECK_INTERVAL
+# define SECFTP_CERT_CHECK_INTERVAL	86400
+#endif
 
 /* Directive handlers: SecureCertificate cert-file [key-file],
  * SecureCertificateChain file, SecureCertificateWarning duration|off.
@@ -42,6 +46,11 @@ modret_t *secftp_set_certificate_warning(cmd_rec *cmd);
  */
 const char *secftp_certfile_key_mode_problem(pool *p, const char *path);
 
+/* Records that cert (a server certificate held by a context) came from
+ * path, which must live as long as the context: logs then name the file.
+ */
+void secftp_certfile_name_cert(X509 *cert, const char *path);
+
 /* Records that the certificate ctx has just loaded (its current one) came
  * from path, so that log lines and replies can name the file; then adds
  * s's SecureCertificateChain, if any, to that certificate's chain.
@@ -50,18 +59,26 @@ const char *secftp_certfile_key_mode_problem(pool *p, const char *path);
 int secftp_certfile_finish_cert(pool *p, SSL_CTX *ctx, server_rec *s,
   const char *path, const char **problem);
 
-/* NULL when ctx holds a server certificate that is valid now; otherwise
- * the reason TLS is out of service (naming the certificate and its dates,
- * from p), after logging it in SystemLog and the SecureFTPLog.
+/* NULL when ctx, server s's context, holds a server certificate that is
+ * valid now; otherwise the reason TLS is out of service (naming the
+ * certificate and its dates, from p), after logging it in SystemLog and
+ * the SecureFTPLog.
  */
-const char *secftp_certfile_out_of_service(pool *p, SSL_CTX *ctx);
+const char *secftp_certfile_out_of_service(pool *p, server_rec *s,
+  SSL_CTX *ctx);
 
 /* Logs, for every server with a TLS context, the certificates that are
  * not valid now and those expiring within SecureCertificateWarning
  * (SystemLog and the server's SecureFTPLog); then arms the daily check.
- * Runs in the daemon after the contexts are built.
+ * Runs in the daemon after the contexts are built, with SystemLog open
+ * (secftp_log_open_system_log()).
  */
 void secftp_certfile_check_all(void);
+
+/* The same lines, to ProFTPD's log only (stderr before the daemon starts),
+ * with no timer: what proftpd -t (--configtest) shows.
+ */
+void secftp_certfile_report(void);
 
 /* Disarms the daily check (restart, shutdown, and in every session). */
 void secftp_certfile_stop_checks(void);

@@ -7,6 +7,7 @@
  */
 
 #include "secftp/conf.h"
+#include "secftp/confpos.h"
 #include "secftp/ocsp.h"
 #include "secftp/ciphers.h"
 #include "secftp/ticketkeys.h"
@@ -53,6 +54,7 @@ config_rec *secftp_conf_add_value(cmd_rec *cmd, const void *value,
   c = add_config_param(cmd->argv[0], 1, NULL);
   c->argv[0] = palloc(c->pool, size);
   memcpy(c->argv[0], value, size);
+  secftp_confpos_note(c);
   return c;
 }
 
@@ -264,6 +266,7 @@ modret_t *secftp_set_port_access(cmd_rec *cmd) {
   }
 
   c = add_config_param(cmd->argv[0], 1, NULL);
+  secftp_confpos_note(c);
   names = make_array(c->pool, cmd->argc - 1, sizeof(char *));
   for (i = 1; i < cmd->argc; i++) {
     const char *name = cmd->argv[i];
@@ -292,6 +295,7 @@ static void add_token_list(cmd_rec *cmd) {
   for (i = 1; i < cmd->argc; i++) {
     c->argv[i - 1] = pstrdup(c->pool, cmd->argv[i]);
   }
+  secftp_confpos_note(c);
 }
 
 /* usage: CipherSuite|SecureCipherSuite name1 ... nameN */

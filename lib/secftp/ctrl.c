@@ -59,6 +59,7 @@ modret_t *secftp_cmd_auth(cmd_rec *cmd) {
   struct secftp_verdict v;
   const char *out_of_service;
   modret_t *refused;
+  SSL_CTX *ctx;
 
   if (!secftp_session_enabled()) {
     return PR_DECLINED(cmd);
@@ -69,8 +70,10 @@ modret_t *secftp_cmd_auth(cmd_rec *cmd) {
     return refused;
   }
 
+  /* The handshake uses main_server's context: after HOST, that vhost's. */
+  ctx = secftp_tls_server_ctx(main_server);
   out_of_service = secftp_certfile_out_of_service(cmd->tmp_pool,
-    secftp_sess.ctx);
+    main_server, ctx != NULL ? ctx : secftp_sess.ctx);
   if (out_of_service != NULL) {
     const struct secftp_verdict no_cert = {
       "431", out_of_service, NULL, 0, 0, 0

@@ -4,6 +4,7 @@
 
 #include "secftp/keys.h"
 #include "secftp/certfile.h"
+#include "secftp/confpos.h"
 #include "secftp/log.h"
 #include "secftp/tls.h"
 
@@ -406,6 +407,8 @@ static int use_keyring(pool *p, SSL_CTX *ctx, const char *path,
       "certificate: ", openssl_reason(p, "rejected"), NULL);
 
   } else {
+    /* The context holds this very certificate: logs name the keyring. */
+    secftp_certfile_name_cert(cert, path);
     res = 0;
   }
 
@@ -448,19 +451,15 @@ modret_t *secftp_set_keyring(cmd_rec *cmd) {
       (char *) cmd->argv[1], "': must be an absolute path", NULL));
   }
 
-  /* Its modes and structure are checked now, as root; the passphrase,
+  /* Its structure and modes are checked now, as root; the passphrase,
    * which may come from a later SecurePassPhraseProvider line, at startup.
    */
   ERR_clear_error();
   PRIVS_ROOT
+  p12 = read_keyring(cmd->argv[1]);
   mode_problem = secftp_certfile_key_mode_problem(cmd->tmp_pool,
     cmd->argv[1]);
-  p12 = mode_problem == NULL ? read_keyring(cmd->argv[1]) : NULL;
   PRIVS_RELINQUISH
-  if (mode_problem != NULL) {
-    CONF_ERROR(cmd, mode_problem);
-  }
-
   if (p12 == NULL) {
     const char *reason = openssl_reason(cmd->tmp_pool, strerror(errno));
 
@@ -470,7 +469,11 @@ modret_t *secftp_set_keyring(cmd_rec *cmd) {
   }
 
   PKCS12_free(p12);
-  (void) add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
+  if (mode_problem != NULL) {
+    CONF_ERROR(cmd, mode_problem);
+  }
+
+  secftp_confpos_note(add_config_param_str(cmd->argv[0], 1, cmd->argv[1]));
   return PR_HANDLED(cmd);
 }
 

@@ -99,6 +99,24 @@ int secftp_log(const char *fmt, ...) {
     line);
 }
 
+void secftp_log_open_system_log(void) {
+  const char *path;
+
+  path = main_server != NULL ? get_param_ptr(main_server->conf, "SystemLog",
+    FALSE) : NULL;
+  if (path != NULL &&
+      strcasecmp(path, "none") == 0) {
+    return;
+  }
+
+  pr_signals_block();
+  PRIVS_ROOT
+  log_closesyslog();
+  (void) log_opensyslog(path);
+  PRIVS_RELINQUISH
+  pr_signals_unblock();
+}
+
 void secftp_log_server(server_rec *s, const char *path, int priority,
     const char *fmt, ...) {
   va_list ap;

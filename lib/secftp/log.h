@@ -37,6 +37,13 @@ int secftp_log(const char *fmt, ...)
 #endif
   ;
 
+/* Opens ProFTPD's SystemLog (as configured) in the daemon.  At startup
+ * ProFTPD opens it only after core.postparse, and after a restart not at
+ * all until the next session: without this, what the daemon logs while it
+ * (re)builds its servers would reach stderr, or nowhere.
+ */
+void secftp_log_open_system_log(void);
+
 /* Writes one line about server s to SystemLog (at priority, PR_LOG_*) and
  * to the SecureFTPLog at path (opened and closed again; NULL or "none":
  * none).  For the daemon, which keeps no module log open.

@@ -20,6 +20,7 @@
  */
 
 #include "secftp/sni.h"
+#include "secftp/certfile.h"
 #include "secftp/log.h"
 #include "secftp/session.h"
 #include "secftp/sniname.h"
@@ -217,6 +218,15 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
     return refuse(al, SSL_AD_UNRECOGNIZED_NAME, pstrcat(session.pool,
       "SNI '", name, "' names virtual host '", named->ServerName,
       "', which has no SecureEngine on", NULL));
+  }
+
+  /* A vhost whose certificates are all outside their dates is out of
+   * service, whichever way a client reaches it (SPEC 6.1).
+   */
+  if (secftp_certfile_out_of_service(session.pool, named, ctx) != NULL) {
+    return refuse(al, SSL_AD_INTERNAL_ERROR, pstrcat(session.pool,
+      "SNI '", name, "' names virtual host '", named->ServerName,
+      "', whose TLS is out of service (no valid SecureCertificate)", NULL));
   }
 
   if (adopt_ctx(ssl, ctx, st) < 0) {

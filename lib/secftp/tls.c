@@ -4,6 +4,7 @@
 
 #include "secftp/tls.h"
 #include "secftp/certfile.h"
+#include "secftp/confpos.h"
 #include "secftp/keys.h"
 #include "secftp/alpn.h"
 #include "secftp/fleet.h"
@@ -77,6 +78,21 @@ static void set_protocol_range(SSL_CTX *ctx, unsigned int protocols) {
   SSL_CTX_set_max_proto_version(ctx, highest);
 }
 
+/* " (Directive on line N of 'file')" for an error found after parsing. */
+static const char *where(server_rec *s, const char *name, const void *argv0) {
+  return secftp_confpos_where(s->pool, s, name, argv0);
+}
+
+/* Where the cipher settings were written: the first of their directives
+ * that s has.
+ */
+static const char *cipher_where(server_rec *s) {
+  static const char *const names[] = { "CipherSuite", "SecureCipherSuite",
+    "SecureProtocol", "SecureGroups", NULL };
+
+  return secftp_confpos_where_any(s->pool, s, names);
+}
+
 static int load_certificates(SSL_CTX *ctx, server_rec *s,
     const struct secftp_settings *st) {
   const struct secftp_cert_files *files = st->certs->elts;
@@ -98,10 +114,11 @@ static int load_certificates(SSL_CTX *ctx, server_rec *s,
     EVP_PKEY_free(key);
     if (!ok) {
       pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": SecureCertificate: "
-        "unable to load '%s' / '%s' for server '%s': %s",
+        "unable to load '%s' / '%s' for server '%s': %s%s",
         files[i].cert_path, files[i].key_path, s->ServerName,
         problem != NULL ? problem : openssl_reason(s->pool,
-          "unknown error"));
+          "unknown error"), where(s, "SecureCertificate",
+          files[i].cert_path));
       ERR_clear_error();
       return -1;
     }
@@ -122,13 +139,14 @@ static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
   if (st->certs->nelts == 0 &&
       st->keyrings->nelts == 0) {
     pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": SecureEngine on for server "
-      "'%s' needs a SecureCertificate or SecureKeyring", s->ServerName);
+      "'%s' needs a SecureCertificate or SecureKeyring%s", s->ServerName,
+      where(s, "SecureEngine", NULL));
     return NULL;
   }
 
   if (st->cipher_problem != NULL) {
-    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': %s",
-      s->ServerName, st->cipher_problem);
+    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': %s%s",
+      s->ServerName, st->cipher_problem, cipher_where(s));
     return NULL;
   }
 
@@ -205,9 +223,10 @@ static int build_server(server_rec *s) {
 
       pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s' has '%s' "
         "but SecureEngine off: no client could protect its login; turn "
-        "SecureEngine on, or set '%s' for this server", s->ServerName,
+        "SecureEngine on, or set '%s' for this server%s", s->ServerName,
         ftp ? "SecureFTP required" : "SecureDataConn private",
-        ftp ? "SecureFTP allowed" : "SecureDataConn clear");
+        ftp ? "SecureFTP allowed" : "SecureDataConn clear",
+        where(s, ftp ? "SecureFTP" : "SecureDataConn", NULL));
       return -1;
     }
 
@@ -217,7 +236,8 @@ static int build_server(server_rec *s) {
   if (uses_mod_tls(s)) {
     pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s' has both "
       "'SecureEngine on' (mod_secftp) and 'TLSEngine on' (mod_tls); enable "
-      "only one of them per server", s->ServerName);
+      "only one of them per server%s", s->ServerName,
+      where(s, "SecureEngine", NULL));
     return -1;
   }
 

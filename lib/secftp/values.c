@@ -234,7 +234,6 @@ int secftp_parse_duration(const char *token, long min_seconds,
       case 's': unit = 1; break;
       case 'm': unit = 60; break;
       case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
       default:
         errno = EINVAL;
         return -1;

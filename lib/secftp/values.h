@@ -129,7 +129,7 @@ int secftp_parse_bool(const char *token);
  */
 int secftp_parse_seconds(const char *token, long min, long max, long *seconds);
 
-/* Parses a duration with an optional unit suffix (s, m, h, d; a bare number
+/* Parses a duration with an optional unit suffix (s, m, h; a bare number
  * is seconds), at least min_seconds.  Returns 0 and sets *seconds, or -1.
  */
 int secftp_parse_duration(const char *token, long min_seconds, long *seconds);

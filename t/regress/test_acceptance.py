@@ -51,6 +51,8 @@ BAD_VALUES = {
     "SecureTicketKeyLifetime": "12d",
     "SecureVerifyDepth": "deep",
     "SecureVerifyOrder": "ldap",
+    "SecureCertificateChain": "relative/chain.pem",
+    "SecureCertificateWarning": "soon",
 }
 
 # Directives that take exactly one value, with a good one: a second value
@@ -74,6 +76,8 @@ ONE_VALUE = {
     "SecureSessionReuse": "required",
     "SecureTicketKeyLifetime": "12h",
     "SecureVerifyDepth": "9",
+    "SecureCertificateChain": "{certs}/ca.crt",
+    "SecureCertificateWarning": "30d",
 }
 
 
