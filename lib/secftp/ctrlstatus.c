@@ -95,6 +95,21 @@ static const char *cert_file_of(const struct secftp_settings *st,
   return NULL;
 }
 
+/* What is wrong with cert's dates now, or NULL (from p). */
+static const char *dates_problem(pool *p, const char *path, X509 *cert) {
+  if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0) {
+    return pstrcat(p, "certificate ", path, " has expired (notAfter ",
+      asn1_time_text(p, X509_get0_notAfter(cert)), ")", NULL);
+  }
+
+  if (X509_cmp_current_time(X509_get0_notBefore(cert)) >= 0) {
+    return pstrcat(p, "certificate ", path, " is not valid yet (notBefore ",
+      asn1_time_text(p, X509_get0_notBefore(cert)), ")", NULL);
+  }
+
+  return NULL;
+}
+
 /* Describes cert; returns why it cannot be served now, or NULL. */
 static const char *describe_cert(pr_ctrls_t *ctrl, pool *p,
     const struct secftp_settings *st, X509 *cert) {
@@ -102,8 +117,7 @@ static const char *describe_cert(pr_ctrls_t *ctrl, pool *p,
   char fingerprint[128];
   long days = days_until(X509_get0_notAfter(cert));
 
-  problem = secftp_tls_cert_validity_problem(p, path ? path : "(keyring)",
-    cert);
+  problem = dates_problem(p, path ? path : "(from SecureKeyring)", cert);
   if (secftp_certmap_fingerprint(cert, fingerprint, sizeof(fingerprint)) <
       0) {
     sstrncpy(fingerprint, "(unavailable)", sizeof(fingerprint));
@@ -163,33 +177,34 @@ static void describe_renewals(pr_ctrls_t *ctrl, pool *p, SSL_CTX *ctx,
   }
 }
 
-/* Returns the first certificate problem, or NULL if all are in date. */
+/* Returns NULL when at least one certificate is in date (TLS is in
+ * service, doc/mod_secftp.html "Certificates: renewal, reload, expiry"),
+ * or why none is.
+ */
 static const char *describe_certs(pr_ctrls_t *ctrl, pool *p, SSL_CTX *ctx,
     const struct secftp_settings *st) {
-  const char *first_problem = NULL;
-  int rc, n = 0;
+  const char *problem = "no certificate loaded";
+  int rc, usable = 0;
 
   rc = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST);
   while (rc == 1) {
     X509 *cert = SSL_CTX_get0_certificate(ctx);
 
     if (cert != NULL) {
-      const char *problem = describe_cert(ctrl, p, st, cert);
+      const char *why = describe_cert(ctrl, p, st, cert);
 
-      if (first_problem == NULL) {
-        first_problem = problem;
+      if (why == NULL) {
+        usable++;
+
+      } else if (usable == 0) {
+        problem = why;
       }
-      n++;
     }
     rc = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT);
   }
 
-  if (n == 0) {
-    return "no certificate loaded";
-  }
-
   describe_renewals(ctrl, p, ctx, st);
-  return first_problem;
+  return usable > 0 ? NULL : problem;
 }
 
 static const char *protocols_text(pool *p, unsigned int protocols) {
