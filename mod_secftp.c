@@ -21,6 +21,7 @@
 #include "secftp/conf.h"
 #include "secftp/ctrl.h"
 #include "secftp/ctrls.h"
+#include "secftp/ctrltls.h"
 #include "secftp/data.h"
 #include "secftp/keys.h"
 #include "secftp/fleet.h"
@@ -33,6 +34,7 @@
 #include "secftp/sessiontab.h"
 #include "secftp/sni.h"
 #include "secftp/tls.h"
+#include "secftp/verify.h"
 
 module secftp_module;
 
@@ -95,7 +97,7 @@ static void secftp_exit_ev(const void *event_data, void *user_data) {
     (void) secftp_netio_detach(session.c ? session.c->instrm : NULL);
     (void) secftp_netio_detach(session.c ? session.c->outstrm : NULL);
     secftp_tls_close(secftp_sess.ctrl_ssl, FALSE, 0);
-    secftp_sess.ctrl_ssl = NULL;
+    secftp_session_end();
   }
 
   secftp_log_close();
@@ -120,17 +122,12 @@ static int secftp_init(void) {
 static int secftp_sess_init(void) {
   const struct secftp_settings *st;
 
-  memset(&secftp_sess, 0, sizeof(secftp_sess));
-  secftp_sess.prot = 'C';
-
   st = secftp_tls_server_settings(main_server);
+  secftp_session_begin(st, secftp_tls_server_ctx(main_server));
   if (st == NULL) {
     /* SecureEngine off: the module stays silent for this session. */
     return 0;
   }
-
-  secftp_sess.settings = *st;
-  secftp_sess.ctx = secftp_tls_server_ctx(main_server);
 
   (void) secftp_log_open(st->log_path);
   pr_event_register(&secftp_module, "core.exit", secftp_exit_ev, NULL);
@@ -152,11 +149,8 @@ static int secftp_sess_init(void) {
     /* Implicit FTPS: the handshake comes before the 220 greeting, and the
      * session starts as if AUTH TLS, PBSZ 0 and PROT P had been sent.
      */
-    secftp_sess.state |= SECFTP_STATE_IMPLICIT;
-    secftp_ctrl_protect("implicit FTPS");
-    secftp_sess.state |= SECFTP_STATE_PBSZ;
-    secftp_session_set_prot('P');
-    secftp_session_announce_prot();
+    secftp_ctrltls_protect("implicit FTPS");
+    secftp_session_begin_implicit();
   }
 
   return 0;

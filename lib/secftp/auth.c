@@ -7,26 +7,8 @@
 #include "secftp/log.h"
 #include "secftp/session.h"
 
-/* What the current USER command was granted.  Kept in a fixed buffer: a
- * client can send any number of USER commands.
- */
-static struct {
-  char user[PR_TUNABLE_LOGIN_MAX + 1];	/* empty: no binding */
-  int password_waived;		/* requires_pass said no for user */
-} binding;
-
-/* Set once PASS has succeeded: a later failing PASS ("already logged
- * in") is no failed certificate login.
- */
-static int logged_in = FALSE;
-
-static void reset_binding(void) {
-  memset(&binding, 0, sizeof(binding));
-}
-
 void secftp_auth_sess_init(void) {
-  reset_binding();
-  logged_in = FALSE;
+  secftp_session_unbind_cert_user();
 }
 
 /* Refuses USER or PASS with 530, naming the policy, and forgets the user
@@ -78,12 +60,38 @@ static int port_access_allows(pool *p, const char *name) {
   return FALSE;
 }
 
+/* TRUE when the auth chain knows the account USER name logs in as, found
+ * the way mod_auth finds it (an <Anonymous> UserAlias resolved first).
+ */
+static int account_exists(pool *p, const char *name) {
+  const char *user = name;
+
+  if (pr_auth_get_anon_config(p, &user, NULL, NULL) != NULL) {
+    /* Anonymous logins take no certificate waiver. */
+    return FALSE;
+  }
+
+  return user != NULL &&
+    pr_auth_getpwnam(p, user) != NULL;
+}
+
+static modret_t *refuse_missing_account(cmd_rec *cmd, const char *name) {
+  secftp_log("USER %s: the client certificate maps to this name, but the "
+    "auth chain knows no such account: 530", name);
+  pr_trace_msg(SECFTP_TRACE_POLICY, 3, "USER %s refused: no account", name);
+  (void) pr_table_remove(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
+  pr_response_add_err(R_530, _("Login incorrect."));
+  pr_cmd_set_errno(cmd, EACCES);
+  errno = EACCES;
+  return PR_ERROR(cmd);
+}
+
 /* usage: USER name (PRE_CMD) */
 modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
   const struct secftp_settings *st = &secftp_sess.settings;
   const char *name = cmd->arg, *mapped;
 
-  reset_binding();
+  secftp_session_unbind_cert_user();
   if (!secftp_session_enabled() ||
       name == NULL ||
       strlen(name) > PR_TUNABLE_LOGIN_MAX) {
@@ -117,7 +125,16 @@ modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
 
   if (mapped != NULL &&
       strcmp(mapped, name) == 0) {
-    sstrncpy(binding.user, name, sizeof(binding.user));
+    if (st->password == SECFTP_PASSWORD_OPTIONAL &&
+        !account_exists(cmd->tmp_pool, name)) {
+      /* mod_auth would take the waived password for a login in progress
+       * and fail it inside USER; a missing account is answered like a
+       * wrong password instead, and the connection stays (SPEC 6.1).
+       */
+      return refuse_missing_account(cmd, name);
+    }
+
+    secftp_session_bind_cert_user(name);
     pr_trace_msg(SECFTP_TRACE_POLICY, 5, "USER %s: the client certificate "
       "maps to this user", name);
   }
@@ -138,14 +155,21 @@ modret_t *secftp_auth_requires_pass(cmd_rec *cmd) {
    */
   mapped = secftp_certuser_mapped();
   if (name == NULL ||
-      binding.user[0] == '\0' ||
-      strcmp(name, binding.user) != 0 ||
+      secftp_sess.cert_user[0] == '\0' ||
+      strcmp(name, secftp_sess.cert_user) != 0 ||
       mapped == NULL ||
       strcmp(mapped, name) != 0) {
     return PR_DECLINED(cmd);
   }
 
-  binding.password_waived = TRUE;
+  if (pr_auth_getpwnam(cmd->tmp_pool, name) == NULL) {
+    /* No account: no waiver (mod_auth would fail the login inside USER). */
+    pr_trace_msg(SECFTP_TRACE_POLICY, 3, "USER %s: no such account, "
+      "password not waived", name);
+    return PR_DECLINED(cmd);
+  }
+
+  secftp_session_waive_password();
   session.auth_mech = "mod_secftp.c";
   secftp_log("USER %s: no password needed: the verified client certificate "
     "maps to this user (SecurePassword optional)", name);
@@ -166,7 +190,7 @@ modret_t *secftp_auth_pre_pass(cmd_rec *cmd) {
    */
   user = pr_table_get(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
   if (user != NULL &&
-      strcmp(user, binding.user) != 0) {
+      strcmp(user, secftp_sess.cert_user) != 0) {
     return refuse_login(cmd, user, "SecureLogin verify_user", pstrcat(
       cmd->tmp_pool, "the client certificate does not vouch for ", user,
       NULL));
@@ -183,17 +207,17 @@ modret_t *secftp_auth_post_pass(cmd_rec *cmd) {
     return PR_DECLINED(cmd);
   }
 
-  logged_in = TRUE;
-  if (binding.password_waived) {
+  secftp_session_login();
+  if (secftp_sess.password_waived) {
     method = "certificate";
 
-  } else if (binding.user[0] != '\0') {
+  } else if (secftp_sess.cert_user[0] != '\0') {
     method = "certificate+password";
   }
 
   secftp_session_set_fact("SECFTP_AUTH_METHOD", method);
   secftp_log("user %s logged in (%s)", session.user != NULL ?
-    session.user : binding.user, method);
+    session.user : secftp_sess.cert_user, method);
   return PR_DECLINED(cmd);
 }
 
@@ -204,14 +228,14 @@ modret_t *secftp_auth_post_pass(cmd_rec *cmd) {
  * to close the connection.
  */
 modret_t *secftp_auth_post_pass_err(cmd_rec *cmd) {
-  if (!binding.password_waived ||
-      logged_in) {
+  if (!secftp_sess.password_waived ||
+      secftp_sess.has_logged_in) {
     return PR_DECLINED(cmd);
   }
 
   secftp_log("USER %s: certificate login failed after the password was "
-    "waived; closing the connection", binding.user);
-  reset_binding();
+    "waived; closing the connection", secftp_sess.cert_user);
+  secftp_session_unbind_cert_user();
   pr_response_send(R_530, _("Login incorrect; reconnect to try again"));
   pr_session_disconnect(&secftp_module, PR_SESS_DISCONNECT_BY_APPLICATION,
     "certificate login failed");
@@ -219,11 +243,11 @@ modret_t *secftp_auth_post_pass_err(cmd_rec *cmd) {
 }
 
 modret_t *secftp_auth_reset(cmd_rec *cmd) {
-  if (binding.user[0] != '\0') {
+  if (secftp_sess.cert_user[0] != '\0') {
     pr_trace_msg(SECFTP_TRACE_POLICY, 5, "%s: certificate binding of USER "
-      "%s reset", (char *) cmd->argv[0], binding.user);
+      "%s reset", (char *) cmd->argv[0], secftp_sess.cert_user);
   }
 
-  reset_binding();
+  secftp_session_unbind_cert_user();
   return PR_DECLINED(cmd);
 }

@@ -299,3 +299,44 @@ int secftp_certuser_has_cert(void) {
 const char *secftp_certuser_mapped(void) {
   return secftp_certuser_has_cert() ? mapping.user : NULL;
 }
+
+/* usage: SecureCertMap file|redis:KEY */
+modret_t *secftp_set_certmap(cmd_rec *cmd) {
+  struct secftp_certmap *map = NULL;
+  const char *problem;
+  config_rec *c;
+
+  SECFTP_CHECK_ONE_ARG(cmd);
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+
+  /* Parsed whole at startup (and again at every restart): a bad rule
+   * stops the server with the map's file and line.  A redis: map starts
+   * empty (nothing maps) until a session reads a valid one.
+   */
+  if (secftp_fleetmap_is_redis(cmd->argv[1])) {
+    problem = secftp_fleetmap_check(cmd->tmp_pool, cmd->argv[1]);
+    if (problem == NULL) {
+      map = secftp_certmap_parse("", 0, NULL);
+      problem = map == NULL ? "out of memory" : NULL;
+    }
+
+  } else {
+    PRIVS_ROOT
+    problem = secftp_certuser_load_map(cmd->tmp_pool, cmd->argv[1], &map);
+    PRIVS_RELINQUISH
+  }
+
+  if (problem != NULL) {
+    CONF_ERROR(cmd, problem);
+  }
+
+  if (secftp_certuser_keep_map(map) < 0) {
+    secftp_certmap_free(map);
+    CONF_ERROR(cmd, "out of memory");
+  }
+
+  c = add_config_param(cmd->argv[0], 2, NULL, NULL);
+  c->argv[0] = pstrdup(c->pool, cmd->argv[1]);
+  c->argv[1] = map;
+  return PR_HANDLED(cmd);
+}

@@ -38,4 +38,9 @@ int secftp_certuser_has_cert(void);
 const char *secftp_certuser_mapped(void);
 
 
+/* usage: SecureCertMap file|redis:KEY (a file is parsed whole at
+ * startup: a bad rule stops it with the map's file and line).
+ */
+modret_t *secftp_set_certmap(cmd_rec *cmd);
+
 #endif /* SECFTP_CERTUSER_H */

@@ -10,14 +10,9 @@
 #include "secftp/ocsp.h"
 #include "secftp/ciphers.h"
 #include "secftp/tls.h"
-#include "secftp/verify.h"
-#include "secftp/certuser.h"
-#include "secftp/fleet.h"
-#include "secftp/fleetmap.h"
 #include "secftp/ticketkeys.h"
 
 /* The contexts of the server-wide directives. */
-#define SECFTP_SERVER_CTX	(CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL)
 
 /* The enum directives: one handler serves them all, by name. */
 struct enum_directive {
@@ -287,67 +282,6 @@ modret_t *secftp_set_certificate(cmd_rec *cmd) {
   }
 
   (void) add_config_param_str(cmd->argv[0], 2, cert_path, key_path);
-  return PR_HANDLED(cmd);
-}
-
-/* usage: SecureCACertificate|SecureCARevocation file|dir */
-modret_t *secftp_set_ca_path(cmd_rec *cmd) {
-  const char *problem;
-
-  SECFTP_CHECK_ONE_ARG(cmd);
-  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
-
-  /* Loaded now, as root, so that a bad file stops startup on this line. */
-  PRIVS_ROOT
-  problem = secftp_verify_check_path(cmd->tmp_pool, cmd->argv[0],
-    cmd->argv[1]);
-  PRIVS_RELINQUISH
-  if (problem != NULL) {
-    CONF_ERROR(cmd, problem);
-  }
-
-  add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
-  return PR_HANDLED(cmd);
-}
-
-/* usage: SecureCertMap file|redis:KEY */
-modret_t *secftp_set_certmap(cmd_rec *cmd) {
-  struct secftp_certmap *map = NULL;
-  const char *problem;
-  config_rec *c;
-
-  SECFTP_CHECK_ONE_ARG(cmd);
-  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
-
-  /* Parsed whole at startup (and again at every restart): a bad rule
-   * stops the server with the map's file and line.  A redis: map starts
-   * empty (nothing maps) until a session reads a valid one.
-   */
-  if (secftp_fleetmap_is_redis(cmd->argv[1])) {
-    problem = secftp_fleetmap_check(cmd->tmp_pool, cmd->argv[1]);
-    if (problem == NULL) {
-      map = secftp_certmap_parse("", 0, NULL);
-      problem = map == NULL ? "out of memory" : NULL;
-    }
-
-  } else {
-    PRIVS_ROOT
-    problem = secftp_certuser_load_map(cmd->tmp_pool, cmd->argv[1], &map);
-    PRIVS_RELINQUISH
-  }
-
-  if (problem != NULL) {
-    CONF_ERROR(cmd, problem);
-  }
-
-  if (secftp_certuser_keep_map(map) < 0) {
-    secftp_certmap_free(map);
-    CONF_ERROR(cmd, "out of memory");
-  }
-
-  c = add_config_param(cmd->argv[0], 2, NULL, NULL);
-  c->argv[0] = pstrdup(c->pool, cmd->argv[1]);
-  c->argv[1] = map;
   return PR_HANDLED(cmd);
 }
 

@@ -11,6 +11,9 @@
 
 struct secftp_certmap;
 
+/* Where the server-level directives may be written. */
+#define SECFTP_SERVER_CTX	(CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL)
+
 /* One SecureCertificate line: a PEM certificate (chain may follow the
  * leaf) and its key.
  */
@@ -81,8 +84,6 @@ modret_t *secftp_set_handshake_timeout(cmd_rec *cmd);
 modret_t *secftp_set_verify_depth(cmd_rec *cmd);
 modret_t *secftp_set_log(cmd_rec *cmd);
 modret_t *secftp_set_certificate(cmd_rec *cmd);
-modret_t *secftp_set_ca_path(cmd_rec *cmd);
-modret_t *secftp_set_certmap(cmd_rec *cmd);
 modret_t *secftp_set_port_access(cmd_rec *cmd);
 modret_t *secftp_set_cipher_suite(cmd_rec *cmd);
 modret_t *secftp_set_groups(cmd_rec *cmd);

@@ -6,25 +6,12 @@
  */
 
 #include "secftp/ctrl.h"
+#include "secftp/ctrltls.h"
 #include "secftp/log.h"
-#include "secftp/netio.h"
-#include "secftp/revocation.h"
 #include "secftp/policy.h"
-#include "secftp/rein.h"
+#include "secftp/reply.h"
 #include "secftp/session.h"
-#include "secftp/sni.h"
 #include "secftp/tls.h"
-
-#include <openssl/err.h>
-#include <poll.h>
-#include <sys/socket.h>
-
-/* The first byte of a TLS record is its content type: change_cipher_spec
- * (20), alert (21), handshake (22) or application data (23).  No FTP
- * command starts with one of these bytes.
- */
-#define TLS_CONTENT_TYPE_MIN	20
-#define TLS_CONTENT_TYPE_MAX	23
 
 /* The policy unit reads the session's state bits as they are. */
 _Static_assert(SECFTP_STATE_CTRL_TLS == SECFTP_PST_CTRL_TLS &&
@@ -32,62 +19,6 @@ _Static_assert(SECFTP_STATE_CTRL_TLS == SECFTP_PST_CTRL_TLS &&
   SECFTP_STATE_CCC == SECFTP_PST_CCC &&
   SECFTP_STATE_IMPLICIT == SECFTP_PST_IMPLICIT,
   "session.h and policy.h state bits differ");
-
-int secftp_ctrl_logged_in(void) {
-  const unsigned char *authenticated;
-
-  authenticated = get_param_ptr(main_server->conf, "authenticated", FALSE);
-  return authenticated != NULL &&
-    *authenticated == TRUE &&
-    !secftp_sess.logged_out;
-}
-
-void secftp_ctrl_policy_in(struct secftp_policy_in *in) {
-  const struct secftp_settings *st = &secftp_sess.settings;
-  const int *dataconn;
-
-  memset(in, 0, sizeof(*in));
-  in->state = secftp_sess.state;
-  in->logged_in = secftp_ctrl_logged_in();
-  /* mod_auth keeps the USER name until the login succeeds or fails. */
-  in->user_given = pr_table_get(session.notes, SECFTP_ORIG_USER_NOTE,
-    NULL) != NULL;
-  in->logged_out = secftp_sess.logged_out;
-  in->ftp = st->ftp;
-  /* mod_ifsession merges the SecureDataConn of a matching <IfUser>,
-   * <IfGroup> or <IfClass> into the server's configuration (at login, or
-   * at connect for classes): from then on that value governs.
-   */
-  dataconn = get_param_ptr(main_server->conf, "SecureDataConn", FALSE);
-  in->dataconn = dataconn != NULL ? *dataconn : st->dataconn;
-  in->ctrlconn = st->ctrlconn;
-  in->rfc_level = st->rfc_level;
-  in->opts = st->opts;
-}
-
-modret_t *secftp_ctrl_refuse(cmd_rec *cmd, const struct secftp_verdict *v) {
-  int xerrno = v->policy != NULL ? EPERM : EINVAL;
-
-  if (v->policy != NULL) {
-    secftp_log("%s refused from %s by policy %s: %s %s",
-      (char *) cmd->argv[0], pr_netaddr_get_ipstr(session.c->remote_addr),
-      v->policy, v->code, v->reason);
-    pr_trace_msg(SECFTP_TRACE_POLICY, 3, "%s refused by %s: %s",
-      (char *) cmd->argv[0], v->policy, v->code);
-
-    /* The event's data is the policy's name, as for login refusals. */
-    pr_event_generate(SECFTP_EVENT_PREFIX "policy-denied", v->policy);
-
-  } else {
-    secftp_log("%s refused from %s: %s %s", (char *) cmd->argv[0],
-      pr_netaddr_get_ipstr(session.c->remote_addr), v->code, v->reason);
-  }
-
-  pr_response_add_err(v->code, "%s", v->reason);
-  pr_cmd_set_errno(cmd, xerrno);
-  errno = xerrno;
-  return PR_ERROR(cmd);
-}
 
 /* Runs one policy decision; NULL when the verdict is not a refusal. */
 static modret_t *decide(cmd_rec *cmd, int res,
@@ -97,223 +28,14 @@ static modret_t *decide(cmd_rec *cmd, int res,
       "451", "Internal error in the protection policy", NULL, 0, 0, 0
     };
 
-    return secftp_ctrl_refuse(cmd, &internal);
+    return secftp_reply_refuse(cmd, &internal);
   }
 
-  return v->action == SECFTP_ACT_NONE ? secftp_ctrl_refuse(cmd, v) : NULL;
+  return v->action == SECFTP_ACT_NONE ? secftp_reply_refuse(cmd, v) : NULL;
 }
 
 static const char *cmd_arg(cmd_rec *cmd) {
   return cmd->argc == 2 ? (const char *) cmd->argv[1] : NULL;
-}
-
-void secftp_ctrl_protect(const char *how) {
-  pr_netio_stream_t *in = session.c->instrm, *out = session.c->outstrm;
-  const char *problem = NULL;
-  SSL *ssl;
-
-  ssl = secftp_tls_accept(secftp_sess.ctx, PR_NETIO_FD(in),
-    secftp_sess.settings.handshake_timeout, &problem);
-  if (ssl != NULL &&
-      secftp_revocation_check_peer(ssl, secftp_sni_settings(),
-        &problem) < 0) {
-    secftp_tls_close(ssl, FALSE, 0);
-    ssl = NULL;
-  }
-
-  if (ssl == NULL) {
-    secftp_log("%s: control TLS handshake with %s failed: %s; closing the "
-      "connection", how, pr_netaddr_get_ipstr(session.c->remote_addr),
-      problem);
-    pr_session_disconnect(&secftp_module, PR_SESS_DISCONNECT_BY_APPLICATION,
-      problem);
-  }
-
-  /* Whatever arrived in the clear before the handshake is dropped, not
-   * executed as if it had been protected (CVE-2011-0411 class).
-   */
-  secftp_netio_discard_buffered(in);
-
-  /* A control TLS connection left over from before REIN is done with. */
-  if (secftp_sess.ctrl_ssl != NULL) {
-    SSL_free(secftp_sess.ctrl_ssl);
-  }
-
-  secftp_sess.ctrl_ssl = ssl;
-  (void) secftp_netio_attach(in, ssl);
-  (void) secftp_netio_attach(out, ssl);
-  secftp_sess.state |= SECFTP_STATE_CTRL_TLS;
-  secftp_sess.state &= ~SECFTP_STATE_CCC;
-
-  session.rfc2228_mech = "TLS";
-  (void) pr_session_set_protocol("ftps");
-  secftp_session_publish_tls(ssl);
-
-  secftp_log("%s: control connection from %s protected: %s, %s", how,
-    pr_netaddr_get_ipstr(session.c->remote_addr), SSL_get_version(ssl),
-    SSL_get_cipher_name(ssl));
-  pr_event_generate(SECFTP_EVENT_PREFIX "ctrl-handshake", ssl);
-}
-
-/* What the client sends next, once the reply to CCC/REIN is out. */
-enum next_bytes {
-  NEXT_NOTHING = 0,	/* nothing before the deadline, or EOF/error */
-  NEXT_TLS,		/* a TLS record (its close_notify, we expect) */
-  NEXT_CLEAR		/* plaintext: it went on without close_notify */
-};
-
-/* Waits until the client sends something or the deadline passes, and
- * tells TLS from plaintext by peeking at one byte, never consuming it.
- */
-static enum next_bytes peek_next(int fd, time_t deadline) {
-  while (TRUE) {
-    struct pollfd pfd;
-    unsigned char first;
-    time_t now = time(NULL);
-    int res;
-
-    if (now >= deadline) {
-      return NEXT_NOTHING;
-    }
-
-    pfd.fd = fd;
-    pfd.events = POLLIN;
-    pfd.revents = 0;
-    res = poll(&pfd, 1, (int) (deadline - now) * 1000);
-    if (res < 0 &&
-        errno == EINTR) {
-      pr_signals_handle();
-      continue;
-    }
-
-    if (res <= 0 ||
-        recv(fd, &first, 1, MSG_PEEK) != 1) {
-      return NEXT_NOTHING;
-    }
-
-    return first >= TLS_CONTENT_TYPE_MIN && first <= TLS_CONTENT_TYPE_MAX ?
-      NEXT_TLS : NEXT_CLEAR;
-  }
-}
-
-/* Reads records until the client's close_notify, up to the deadline.
- * Only bytes that start a TLS record are handed to OpenSSL, and OpenSSL
- * (without read-ahead) reads exactly one record at a time, so a plaintext
- * command that follows is left in the socket for ProFTPD.
- */
-static void read_close_notify(SSL *ssl, int fd, time_t deadline) {
-  char discard[512];
-
-  while (!(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN)) {
-    int res, err;
-
-    if (peek_next(fd, deadline) != NEXT_TLS) {
-      return;
-    }
-
-    ERR_clear_error();
-    res = SSL_read(ssl, discard, sizeof(discard));
-    if (res > 0) {
-      /* Protected data sent after the reply: not a command any more. */
-      continue;
-    }
-
-    err = SSL_get_error(ssl, res);
-    if (err != SSL_ERROR_WANT_READ &&
-        err != SSL_ERROR_ZERO_RETURN) {
-      return;
-    }
-  }
-}
-
-/* The close_notify exchange of CCC and REIN, tolerant of every client:
- *
- * - one that sends its close_notify at once (curl, Python, lftp): read it,
- *   then answer with ours.  Answering second matters: a client still
- *   reading the 200 may take a close_notify that arrives with it for the
- *   end of the connection (lftp does);
- * - one that goes on in the clear at once: send nothing more, so that no
- *   TLS bytes land in its plaintext replies;
- * - one that waits for ours first: after a short grace, send it, then
- *   read theirs.
- */
-static int exchange_close_notify(SSL *ssl, int fd, long timeout) {
-  time_t deadline = time(NULL) + timeout;
-
-  switch (peek_next(fd, time(NULL) + 1)) {
-    case NEXT_TLS:
-      read_close_notify(ssl, fd, deadline);
-      if (SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN) {
-        ERR_clear_error();
-        (void) SSL_shutdown(ssl);
-        return TRUE;
-      }
-      break;
-
-    case NEXT_CLEAR:
-      pr_trace_msg(SECFTP_TRACE_TLS, 9, "client went on in the clear "
-        "without close_notify");
-      return FALSE;
-
-    case NEXT_NOTHING:
-      break;
-  }
-
-  ERR_clear_error();
-  (void) SSL_shutdown(ssl);
-  read_close_notify(ssl, fd, deadline);
-  if (!(SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN)) {
-    secftp_log("no close_notify from the client (within %lds); going on "
-      "in the clear", timeout);
-    return FALSE;
-  }
-
-  return TRUE;
-}
-
-int secftp_ctrl_unprotect(int notify) {
-  SSL *ssl = secftp_sess.ctrl_ssl;
-  int fd, exchanged = FALSE;
-
-  if (ssl == NULL ||
-      !(secftp_sess.state & SECFTP_STATE_CTRL_TLS)) {
-    return FALSE;
-  }
-
-  (void) secftp_netio_detach(session.c->instrm);
-  (void) secftp_netio_detach(session.c->outstrm);
-
-  /* Commands the client pipelined behind CCC/REIN inside TLS are dropped,
-   * like those in later records (read_close_notify): what arrives after
-   * the reply is never taken for a command.
-   */
-  secftp_netio_discard_buffered(session.c->instrm);
-
-  fd = SSL_get_fd(ssl);
-  if (notify) {
-    int flags = fcntl(fd, F_GETFL);
-
-    /* Non-blocking, so that a client that never answers cannot hold the
-     * session: OpenSSL returns WANT_READ instead of waiting.
-     */
-    (void) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-    exchanged = exchange_close_notify(ssl, fd,
-      secftp_sess.settings.handshake_timeout);
-    (void) fcntl(fd, F_SETFL, flags);
-  }
-
-  /* Nothing more is ever sent or expected on this TLS connection; the
-   * object stays (the session is the one data connections resume) until
-   * the session ends or a new AUTH replaces it.
-   */
-  SSL_set_quiet_shutdown(ssl, 1);
-  SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN|SSL_RECEIVED_SHUTDOWN);
-  ERR_clear_error();
-
-  secftp_sess.state &= ~SECFTP_STATE_CTRL_TLS;
-  session.rfc2228_mech = NULL;
-  (void) pr_session_set_protocol("ftp");
-  return exchanged;
 }
 
 /* A policy decision on a command's argument. */
@@ -327,7 +49,7 @@ static modret_t *judge_with_arg(cmd_rec *cmd, arg_policy_fn policy,
     struct secftp_verdict *v) {
   struct secftp_policy_in in;
 
-  secftp_ctrl_policy_in(&in);
+  secftp_session_policy_in(&in);
   return decide(cmd, policy(&in, cmd_arg(cmd), v), v);
 }
 
@@ -351,12 +73,12 @@ modret_t *secftp_cmd_auth(cmd_rec *cmd) {
         "valid (SecureCertificate)", NULL, 0, 0, 0
     };
 
-    return secftp_ctrl_refuse(cmd, &no_cert);
+    return secftp_reply_refuse(cmd, &no_cert);
   }
 
   if (v.action == SECFTP_ACT_AUTH_LOGOUT) {
     /* RFC 4217 section 4.2: a new AUTH ends the login. */
-    secftp_rein_logout("AUTH after login");
+    secftp_session_logout("AUTH after login");
   }
 
   /* An accepted AUTH requires USER (and PASS) again (RFC 2228 section
@@ -366,12 +88,13 @@ modret_t *secftp_cmd_auth(cmd_rec *cmd) {
 
   pr_response_send(R_234, "AUTH %s successful",
     ((char *) cmd->argv[1]));
-  secftp_ctrl_protect(pstrcat(cmd->tmp_pool, "AUTH ", cmd->argv[1], NULL));
+  secftp_ctrltls_protect(pstrcat(cmd->tmp_pool, "AUTH ", cmd->argv[1],
+    NULL));
 
-  secftp_sess.state &= ~SECFTP_STATE_PBSZ;
+  secftp_session_clear_pbsz();
   secftp_session_set_prot('C');
   if (v.implies_private) {
-    secftp_sess.state |= SECFTP_STATE_PBSZ;
+    secftp_session_accept_pbsz();
     secftp_session_set_prot('P');
   }
   secftp_session_announce_prot();
@@ -393,7 +116,7 @@ modret_t *secftp_cmd_pbsz(cmd_rec *cmd) {
     return refused;
   }
 
-  secftp_sess.state |= SECFTP_STATE_PBSZ;
+  secftp_session_accept_pbsz();
   pr_response_add(v.code, "%s", v.reason);
   return PR_HANDLED(cmd);
 }
@@ -428,7 +151,7 @@ modret_t *secftp_cmd_ccc(cmd_rec *cmd) {
     return PR_DECLINED(cmd);
   }
 
-  secftp_ctrl_policy_in(&in);
+  secftp_session_policy_in(&in);
   refused = decide(cmd, secftp_policy_ccc(&in, &v), &v);
   if (refused != NULL) {
     return refused;
@@ -437,8 +160,7 @@ modret_t *secftp_cmd_ccc(cmd_rec *cmd) {
   /* The 200 still goes out protected; then TLS ends, TCP stays. */
   pr_response_send(v.code, "%s", v.reason);
   notify = secftp_sess.settings.rfc_level != SECFTP_RFC_CCC_NONOTIFY;
-  exchanged = secftp_ctrl_unprotect(notify);
-  secftp_sess.state |= SECFTP_STATE_CCC;
+  exchanged = secftp_ctrltls_unprotect(notify, TRUE);
 
   secftp_log("CCC from %s: control connection now clear (%s); data "
     "protection stays PROT %c", pr_netaddr_get_ipstr(session.c->remote_addr),

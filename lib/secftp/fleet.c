@@ -18,13 +18,6 @@
  */
 #define REDIS_RETRY_SECS	2
 
-const struct secftp_token secftp_session_cache_tokens[] = {
-  { "internal", SECFTP_SESSION_CACHE_INTERNAL },
-  { "off", SECFTP_SESSION_CACHE_OFF },
-  { "redis", SECFTP_SESSION_CACHE_REDIS },
-  { NULL, 0 }
-};
-
 /* The Redis outage, as the node's processes share it (one anonymous
  * shared page, mapped in the daemon before any session forks).
  */

@@ -28,14 +28,6 @@
 #include "secftp/conf.h"
 #include "secftp/record.h"
 
-enum secftp_session_cache {
-  SECFTP_SESSION_CACHE_INTERNAL = 0,
-  SECFTP_SESSION_CACHE_OFF,
-  SECFTP_SESSION_CACHE_REDIS
-};
-
-extern const struct secftp_token secftp_session_cache_tokens[];
-
 /* What SecureTicketKeyFile gives: only keys derived from it are kept. */
 struct secftp_fleet_secret {
   const char *path;

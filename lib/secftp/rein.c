@@ -10,33 +10,11 @@
 
 #include "secftp/rein.h"
 #include "secftp/auth.h"
-#include "secftp/ctrl.h"
+#include "secftp/ctrltls.h"
 #include "secftp/log.h"
 #include "secftp/policy.h"
+#include "secftp/reply.h"
 #include "secftp/session.h"
-
-void secftp_rein_logout(const char *how) {
-  const char *account;
-
-  if (!secftp_ctrl_logged_in()) {
-    return;
-  }
-
-  account = pr_table_get(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
-  secftp_sess.account = pstrdup(session.pool,
-    account != NULL ? account : session.user);
-  secftp_sess.auth_user = pstrdup(session.pool, session.user);
-  secftp_sess.logged_out = TRUE;
-  secftp_sess.user_ok = FALSE;
-
-  /* Transfer parameters do not survive the logout (RFC 4217 4.2). */
-  pr_data_reset();
-  session.restart_pos = 0;
-
-  secftp_log("%s: user %s logged out at the protocol level; USER %s and "
-    "PASS are required again", how, secftp_sess.account,
-    secftp_sess.account);
-}
 
 /* usage: REIN */
 modret_t *secftp_cmd_rein(cmd_rec *cmd) {
@@ -48,16 +26,16 @@ modret_t *secftp_cmd_rein(cmd_rec *cmd) {
     return PR_DECLINED(cmd);
   }
 
-  secftp_ctrl_policy_in(&in);
+  secftp_session_policy_in(&in);
   if (secftp_policy_rein(&in, &v) < 0) {
     return PR_DECLINED(cmd);
   }
 
   if (v.action == SECFTP_ACT_NONE) {
-    return secftp_ctrl_refuse(cmd, &v);
+    return secftp_reply_refuse(cmd, &v);
   }
 
-  secftp_rein_logout("REIN");
+  secftp_session_logout("REIN");
 
   /* REIN also ends a login that USER began (RFC 959 section 4.1.1): a PASS
    * after it needs a USER first.  mod_auth finds that USER in this note.
@@ -72,17 +50,10 @@ modret_t *secftp_cmd_rein(cmd_rec *cmd) {
   pr_response_send(v.code, "%s", v.reason);
   implicit = (secftp_sess.state & SECFTP_STATE_IMPLICIT) != 0;
   if (!implicit) {
-    (void) secftp_ctrl_unprotect(TRUE);
-    secftp_sess.state = 0;
-    secftp_session_set_prot('C');
-
-  } else {
-    secftp_sess.state = SECFTP_STATE_IMPLICIT|SECFTP_STATE_CTRL_TLS|
-      SECFTP_STATE_PBSZ;
-    secftp_session_set_prot('P');
+    (void) secftp_ctrltls_unprotect(TRUE, FALSE);
   }
 
-  secftp_session_announce_prot();
+  secftp_session_reset();
   secftp_log("REIN from %s: session reset (%s)",
     pr_netaddr_get_ipstr(session.c->remote_addr),
     implicit ? "implicit FTPS: still protected" : "control connection clear");
@@ -94,7 +65,7 @@ static modret_t *reauth_user(cmd_rec *cmd) {
   struct secftp_verdict v;
   modret_t *mr;
 
-  secftp_sess.user_ok = FALSE;
+  secftp_session_allow_relogin(FALSE);
 
   /* The certificate policies (SecureLogin, SecurePortAccess) hold for a
    * login again as for the first one.
@@ -110,10 +81,10 @@ static modret_t *reauth_user(cmd_rec *cmd) {
   }
 
   if (v.action == SECFTP_ACT_NONE) {
-    return secftp_ctrl_refuse(cmd, &v);
+    return secftp_reply_refuse(cmd, &v);
   }
 
-  secftp_sess.user_ok = TRUE;
+  secftp_session_allow_relogin(TRUE);
 
   /* The reply goes through the error list: returning success would run
    * mod_auth's USER handler, which treats a second USER of a logged-in
@@ -137,10 +108,10 @@ static modret_t *reauth_pass(cmd_rec *cmd) {
   int res = PR_AUTH_OK;
 
   if (!secftp_sess.user_ok) {
-    return secftp_ctrl_refuse(cmd, &no_user);
+    return secftp_reply_refuse(cmd, &no_user);
   }
 
-  secftp_sess.user_ok = FALSE;
+  secftp_session_allow_relogin(FALSE);
   if (!(session.sf_flags & SF_ANON)) {
     res = pr_auth_authenticate(cmd->tmp_pool, secftp_sess.auth_user, pass);
   }
@@ -149,10 +120,10 @@ static modret_t *reauth_pass(cmd_rec *cmd) {
       res != PR_AUTH_OK_NO_PASS) {
     secftp_log("login again as %s failed (auth result %d)",
       secftp_sess.account, res);
-    return secftp_ctrl_refuse(cmd, &bad_pass);
+    return secftp_reply_refuse(cmd, &bad_pass);
   }
 
-  secftp_sess.logged_out = FALSE;
+  secftp_session_login();
 
   /* mod_auth forgets the USER name on an unsuccessful PASS (and this PASS
    * takes that path, see reauth_user); keep it for the rest of the session.
@@ -178,7 +149,7 @@ modret_t *secftp_pre_any(cmd_rec *cmd) {
     return PR_DECLINED(cmd);
   }
 
-  secftp_ctrl_policy_in(&in);
+  secftp_session_policy_in(&in);
   if (secftp_policy_precmd(&in, cmd->argv[0], cmd->arg, &v) < 0) {
     return PR_DECLINED(cmd);
   }
@@ -202,6 +173,6 @@ modret_t *secftp_pre_any(cmd_rec *cmd) {
       return reauth_pass(cmd);
 
     default:
-      return secftp_ctrl_refuse(cmd, &v);
+      return secftp_reply_refuse(cmd, &v);
   }
 }

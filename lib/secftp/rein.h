@@ -15,11 +15,4 @@ modret_t *secftp_cmd_rein(cmd_rec *cmd);
 /* PRE_CMD for every command: the policy gate. */
 modret_t *secftp_pre_any(cmd_rec *cmd);
 
-/* Logs the client out at the protocol level: from now on only pre-login
- * commands work until USER and PASS for the same account succeed again;
- * transfer parameters are reset.  A no-op before the first login.  how
- * names the trigger, for the log.
- */
-void secftp_rein_logout(const char *how);
-
 #endif /* SECFTP_REIN_H */

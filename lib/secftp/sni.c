@@ -266,21 +266,16 @@ static void sess_reinit_ev(const void *event_data, void *user_data) {
   const struct secftp_settings *st;
 
   st = secftp_tls_server_settings(main_server);
+  secftp_session_switch_vhost(st, secftp_tls_server_ctx(main_server));
   if (st == NULL) {
     /* That host has no SecureEngine on: the module falls silent. */
-    secftp_sess.settings.engine = FALSE;
     vhost_ctx = NULL;
     vhost_settings = NULL;
     return;
   }
 
-  secftp_sess.settings = *st;
   vhost_ctx = secftp_tls_server_ctx(main_server);
   vhost_settings = st;
-
-  if (secftp_sess.ctx == NULL) {
-    secftp_sess.ctx = vhost_ctx;
-  }
 
   secftp_log_close();
   (void) secftp_log_open(st->log_path);

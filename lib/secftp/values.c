@@ -66,6 +66,13 @@ const struct secftp_token secftp_alpn_tokens[] = {
   { NULL, 0 }
 };
 
+const struct secftp_token secftp_session_cache_tokens[] = {
+  { "internal", SECFTP_SESSION_CACHE_INTERNAL },
+  { "off", SECFTP_SESSION_CACHE_OFF },
+  { "redis", SECFTP_SESSION_CACHE_REDIS },
+  { NULL, 0 }
+};
+
 /* SSLv3 and SSLv2 are deliberately absent: no spelling enables them. */
 const struct secftp_token secftp_protocol_tokens[] = {
   { "TLSv1.2", SECFTP_PROTO_TLS1_2 },

@@ -62,6 +62,13 @@ enum secftp_alpn_mode {
   SECFTP_ALPN_OFF
 };
 
+/* SecureSessionCache: where TLS 1.2 sessions and ticket keys live. */
+enum secftp_session_cache {
+  SECFTP_SESSION_CACHE_INTERNAL = 0,
+  SECFTP_SESSION_CACHE_OFF,
+  SECFTP_SESSION_CACHE_REDIS
+};
+
 /* SecureProtocol: a bit set of allowed TLS versions. */
 #define SECFTP_PROTO_TLS1_0		0x01
 #define SECFTP_PROTO_TLS1_1		0x02
@@ -98,6 +105,7 @@ extern const struct secftp_token secftp_ctrlconn_tokens[];
 extern const struct secftp_token secftp_reuse_tokens[];
 extern const struct secftp_token secftp_rfc_level_tokens[];
 extern const struct secftp_token secftp_alpn_tokens[];
+extern const struct secftp_token secftp_session_cache_tokens[];
 extern const struct secftp_token secftp_protocol_tokens[];
 extern const struct secftp_token secftp_option_tokens[];
 

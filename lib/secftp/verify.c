@@ -286,3 +286,23 @@ int secftp_verify_setup(SSL_CTX *ctx, server_rec *s,
     st->crl_path != NULL ? st->crl_path : "none", st->verify_depth);
   return 0;
 }
+
+/* usage: SecureCACertificate|SecureCARevocation file|dir */
+modret_t *secftp_set_ca_path(cmd_rec *cmd) {
+  const char *problem;
+
+  SECFTP_CHECK_ONE_ARG(cmd);
+  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+
+  /* Loaded now, as root, so that a bad file stops startup on this line. */
+  PRIVS_ROOT
+  problem = secftp_verify_check_path(cmd->tmp_pool, cmd->argv[0],
+    cmd->argv[1]);
+  PRIVS_RELINQUISH
+  if (problem != NULL) {
+    CONF_ERROR(cmd, problem);
+  }
+
+  add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
+  return PR_HANDLED(cmd);
+}

@@ -24,4 +24,9 @@ const char *secftp_verify_check_path(pool *p, const char *directive,
 int secftp_verify_setup(SSL_CTX *ctx, server_rec *s,
   const struct secftp_settings *st);
 
+/* usage: SecureCACertificate|SecureCARevocation file|dir (loaded as
+ * root at parse time: a bad file stops startup on its line).
+ */
+modret_t *secftp_set_ca_path(cmd_rec *cmd);
+
 #endif /* SECFTP_VERIFY_H */

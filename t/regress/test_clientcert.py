@@ -778,3 +778,27 @@ def rein_login_again_needs_the_certificate():
             check_eq(c.cmd("USER alice")[0], 331, "USER alice again")
             check_eq(c.cmd("PASS " + USERS["alice"])[0], 230,
                      "logged in again")
+
+
+@test
+def certificate_for_a_missing_account_gets_530_and_stays():
+    """SPEC 6.1: a certificate that maps to a name no account has is
+    answered like a wrong password: 530, and the connection stays."""
+    p = Pki("ghost")
+    ghost = p.example.issue("ghost", "/O=Example Corp/CN=ghost")
+    certmap = p.write("certmap", 'filter issuer="CN=Example CA,O=Example '
+                      'Corp" user=@CN\n')
+    conf = secure_conf(p, "optional", "SecureCertMap %s\n"
+                       "SecurePassword optional\n" % certmap)
+    with Server("ghost", conf=conf) as srv:
+        with protected(srv, cert_ctx(ghost)) as c:
+            code, text = c.cmd("USER ghost")
+            check_eq(code, 530, "USER ghost (no such account): " + text)
+            check_eq(c.cmd("NOOP")[0], 200, "connection alive after 530")
+            check_eq(c.cmd("PWD")[0], 530, "not logged in")
+            # The session is still usable: a real account logs in.
+            check_eq(c.cmd("USER alice")[0], 331, "USER alice")
+            check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS alice")
+            check_eq(c.cmd("PWD")[0], 257, "alice logged in")
+        log = srv.log()
+        check("no such account" in log, "refusal not logged: " + log)

@@ -498,3 +498,34 @@ def ccc_lftp():
         check_eq(r.stdout, "hello from alice\n", "file via lftp after CCC")
         check(srv.wait_log("CCC from 127.0.0.1"), "lftp sent no CCC: "
               + srv.log())
+
+
+@test
+def rein_and_auth_after_login_return_to_the_login_directory():
+    """SPEC 6.1: REIN and AUTH after login reset the session as at
+    connection open, working directory included."""
+    with Server("rein_cwd") as srv:
+        os.makedirs(os.path.join(srv.home("alice"), "sub"), exist_ok=True)
+        os.chown(os.path.join(srv.home("alice"), "sub"), 65534, 65534)
+        c = Raw(srv.port)
+        check_eq(c.reply()[0], 220, "greeting")
+        check_eq(c.cmd("USER alice")[0], 331, "USER in the clear")
+        check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS")
+        code, home = c.cmd("PWD")
+        check_eq(code, 257, "PWD at login")
+        check_eq(c.cmd("CWD sub")[0], 250, "CWD sub")
+        check(c.cmd("PWD")[1] != home, "CWD did not move")
+        # AUTH after login (rfc4217): logged out, back home after login.
+        check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH after login")
+        c.starttls()
+        check_eq(c.cmd("USER alice")[0], 331, "USER again")
+        check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS again")
+        check_eq(c.cmd("PWD"), (257, home), "PWD after AUTH and login")
+        check_eq(c.cmd("CWD sub")[0], 250, "CWD sub again")
+        # REIN likewise.
+        check_eq(c.cmd("REIN")[0], 220, "REIN")
+        c.sock = c.sock.unwrap()
+        check_eq(c.cmd("USER alice")[0], 331, "USER after REIN")
+        check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS after REIN")
+        check_eq(c.cmd("PWD"), (257, home), "PWD after REIN and login")
+        c.close()
