@@ -8,9 +8,10 @@ import shutil
 import subprocess
 import time
 
-from harness import (NOBODY_GID, NOBODY_UID, Raw, Server, cert, check,
-                     check_eq, client_context, ftps, implicit_vhost, run,
-                     test)
+from harness import (NOBODY_GID, NOBODY_UID, ROOT, Raw, Server, cert,
+                     check, check_eq, client_context, ftps, implicit_vhost,
+                     run, test)
+from pki import CA
 
 FTPDCTL = "/usr/bin/ftpdctl"
 
@@ -301,3 +302,42 @@ def ctrls_acls_directive_refuses_unknown_actions():
     out = srv.start_expecting_failure()
     check("unknown action 'reboot'" in out, "startup error names the "
           "action: " + out)
+
+
+def module_has(directive):
+    """Whether the mod_secftp.so under test knows directive."""
+    with open(os.path.join(ROOT, "mod_secftp.so"), "rb") as f:
+        return directive.encode() + b"\0" in f.read()
+
+
+@test
+def ctrls_status_names_an_expired_certificate_out_of_service():
+    """A vhost whose only certificate has expired is out of service, and
+    status says why with the date; the other vhost is in service.  Serving
+    on with an expired certificate comes with SecureCertificateWarning
+    (branch wp-ops); before that merge, startup refuses the certificate,
+    and this test checks that instead."""
+    d = scratch_dir("ctrls_expired_files")
+    ca = CA(os.path.join(d, "ca"), "/O=Example Corp/CN=Old CA")
+    crt, key = ca.issue("old", "/O=Example Corp/CN=old.example.test",
+                        start="20200101000000Z", end="20200201000000Z")
+    os.chmod(key, 0o600)
+    vhost = implicit_vhost("  ServerName old.example.test\n").replace(
+        "SecureCertificate {certs}/server.crt {certs}/server.key",
+        "SecureCertificate %s %s" % (crt, key))
+    srv = Server("ctrls_expired", conf=CONTROLS, vhosts=vhost)
+    if not module_has("SecureCertificateWarning"):
+        out = srv.start_expecting_failure()
+        check("expired" in out and crt in out, "startup names the expired "
+              "certificate: " + out)
+        return
+    with srv:
+        lines = ftpdctl(srv, "status")
+        old = "\n".join(block(lines, "old.example.test"))
+        check(re.search(r"in service: no \(certificate %s has expired "
+                        r"\(notAfter 2020-02-01 00:00:00 UTC\)\)" %
+                        re.escape(crt), old), "out of service, why:\n" + old)
+        check(re.search(r"notAfter:    2020-02-01 00:00:00 UTC \(-\d+ days "
+                        r"left\)", old), "negative days left:\n" + old)
+        check(block(lines, "mod_secftp test")[-1] == "  in service: yes",
+              "the other vhost serves:\n" + "\n".join(lines))
