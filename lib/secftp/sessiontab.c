@@ -6,8 +6,10 @@
 #include "secftp/log.h"
 #include "secftp/session.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #define TRACE_CHANNEL	"secftp.ctrls"
 
@@ -40,15 +42,90 @@ static struct {
   const SSL *ssl;
 } seen;
 
+/* A restart (SIGHUP) unloads and loads DSO modules again: this file's
+ * statics start over, while the sessions forked before keep writing the
+ * table they inherited.  So the table lives in a memfd, which the daemon
+ * keeps open and names in its environment; a new load of the module maps
+ * the same table again.
+ */
+#define TABLE_NAME	"mod_secftp-sessions"
+#define TABLE_ENV	"SECFTP_SESSIONTAB_FD"
+
+/* The descriptor a previous load of the module left, if the environment
+ * names one that really is our table; -1 otherwise.
+ */
+static int inherited_fd(void) {
+  const char *value = getenv(TABLE_ENV);
+  char link[64], target[128];
+  struct stat st;
+  char *end = NULL;
+  long fd;
+  ssize_t n;
+
+  if (value == NULL) {
+    return -1;
+  }
+
+  fd = strtol(value, &end, 10);
+  if (end == value || *end != '\0' || fd < 0 || fd > INT_MAX) {
+    return -1;
+  }
+
+  pr_snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
+  n = readlink(link, target, sizeof(target) - 1);
+  if (n < 0) {
+    return -1;
+  }
+  target[n] = '\0';
+
+  if (strncmp(target, "/memfd:" TABLE_NAME, strlen("/memfd:" TABLE_NAME))
+      != 0 ||
+      fstat((int) fd, &st) < 0 ||
+      st.st_size != (off_t) sizeof(struct table)) {
+    return -1;
+  }
+
+  return (int) fd;
+}
+
+static int new_fd(void) {
+  char value[32];
+  int fd;
+
+  fd = memfd_create(TABLE_NAME, MFD_CLOEXEC);
+  if (fd < 0) {
+    return -1;
+  }
+
+  if (ftruncate(fd, sizeof(struct table)) < 0) {
+    (void) close(fd);
+    return -1;
+  }
+
+  pr_snprintf(value, sizeof(value), "%d", fd);
+  if (setenv(TABLE_ENV, value, 1) < 0) {
+    pr_trace_msg(TRACE_CHANNEL, 3, "unable to keep the session table over "
+      "restarts: %s", strerror(errno));
+  }
+
+  return fd;
+}
+
 int secftp_sessiontab_init(void) {
   void *mem;
+  int fd;
 
   if (table != NULL) {
     return 0;
   }
 
-  mem = mmap(NULL, sizeof(struct table), PROT_READ|PROT_WRITE,
-    MAP_SHARED|MAP_ANONYMOUS, -1, 0);
+  fd = inherited_fd();
+  if (fd < 0) {
+    fd = new_fd();
+  }
+
+  mem = fd < 0 ? MAP_FAILED : mmap(NULL, sizeof(struct table),
+    PROT_READ|PROT_WRITE, MAP_SHARED, fd, 0);
   if (mem == MAP_FAILED) {
     pr_log_pri(PR_LOG_NOTICE, MOD_SECFTP_VERSION ": unable to map the "
       "session table (ftpdctl secftp sessions will list nothing): %s",
@@ -192,6 +269,8 @@ static void exit_ev(const void *event_data, void *user_data) {
 }
 
 void secftp_sessiontab_sess_init(void) {
+  /* The daemon's bookkeeping is no business of the session's programs. */
+  (void) unsetenv(TABLE_ENV);
   memset(&seen, 0, sizeof(seen));
   own = NULL;
   own_unlisted = FALSE;

@@ -32,7 +32,9 @@ struct secftp_sessiontab_row {
   char client_dn[256];		/* client certificate subject, or "" */
 };
 
-/* In the daemon, at startup: maps the table (once; kept across restarts). */
+/* In the daemon, at startup and after each restart: maps the table (the
+ * same one across restarts, see sessiontab.c).
+ */
 int secftp_sessiontab_init(void);
 
 /* In a session: registers the listeners that keep its row current. */

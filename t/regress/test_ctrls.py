@@ -5,6 +5,7 @@ ProFTPD's mod_ctrls, run with the real ftpdctl, and SecureControlsACLs
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 
@@ -98,10 +99,12 @@ def ctrls_status_shows_every_certificate_and_its_expiry():
             end = time.strptime(openssl_field(path, "-enddate"),
                                 "%b %d %H:%M:%S %Y GMT")
             want = time.strftime("%Y-%m-%d %H:%M:%S UTC", end)
-            m = re.search(r"notAfter:    (.*) \((\d+) days left\)",
-                          block_text)
+            # This certificate's lines: up to the next certificate.
+            own = block_text.split("certificate: %s " % path, 1)[1]
+            own = re.split(r"\n  \S", own, 1)[0]
+            m = re.search(r"notAfter:    (.*) \((\d+) days left\)", own)
             check(m is not None and m.group(1) == want,
-                  "notAfter %s in:\n%s" % (want, block_text))
+                  "notAfter %s in:\n%s" % (want, own))
             days = int((time.mktime(end) - time.mktime(time.gmtime())) //
                        86400)
             check(abs(int(m.group(2)) - days) <= 1,
@@ -341,3 +344,31 @@ def ctrls_status_names_an_expired_certificate_out_of_service():
                         r"left\)", old), "negative days left:\n" + old)
         check(block(lines, "mod_secftp test")[-1] == "  in service: yes",
               "the other vhost serves:\n" + "\n".join(lines))
+
+
+@test
+def ctrls_sessions_survive_a_restart():
+    """A reload (SIGHUP) loads the module again; sessions started before
+    it are still listed, and new ones too."""
+    with Server("ctrls_restart", conf=CONTROLS) as srv:
+        a = ftps(srv, "alice")
+        a.prot_p()
+        check(any("user 'alice'" in ln for ln in ftpdctl(srv, "sessions")),
+              "alice listed before the restart")
+        os.kill(srv.proc.pid, signal.SIGHUP)
+        deadline = time.time() + 15
+        lines = []
+        while time.time() < deadline:
+            lines = ftpdctl(srv, "sessions")
+            if any("user 'alice'" in ln for ln in lines):
+                break
+            time.sleep(0.5)
+        check(any("user 'alice' " in ln and "PROT P" in ln for ln in lines),
+              "alice still listed after SIGHUP:\n" + "\n".join(lines))
+        b = ftps(srv, "bob")
+        lines = ftpdctl(srv, "sessions")
+        check("2 protected sessions" in lines, "alice and bob after the "
+              "restart:\n" + "\n".join(lines))
+        check_eq(a.voidcmd("NOOP")[:3], "200", "alice's session lives on")
+        a.quit()
+        b.quit()
