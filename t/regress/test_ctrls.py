@@ -347,6 +347,37 @@ def ctrls_status_names_an_expired_certificate_out_of_service():
 
 
 @test
+def ctrls_sessions_show_implicit_and_ccc():
+    """An implicit FTPS session is listed under its vhost with PROT P; a
+    session after CCC shows its control connection clear."""
+    vhost = implicit_vhost("  ServerName implicit.test\n")
+    with Server("ctrls_sessions2", conf=CONTROLS + "SecureCtrlConn clear\n",
+                vhosts=vhost) as srv:
+        imp = Raw(srv.port2, implicit_ctx=client_context())
+        f = ftps(srv, "alice")
+        try:
+            check_eq(imp.reply()[0], 220, "implicit greeting")
+            check_eq(imp.cmd("USER bob")[0], 331, "USER")
+            check_eq(imp.cmd("PASS bob-secret")[0], 230, "PASS")
+            f.prot_p()
+            check_eq(f.sendcmd("CCC")[:3], "200", "CCC")
+            f.sock = f.sock.unwrap()
+            f.file = f.sock.makefile("r", encoding="latin-1")
+            check_eq(f.sendcmd("NOOP")[:3], "200", "NOOP after CCC")
+            lines = ftpdctl(srv, "sessions")
+            text = "\n".join(lines)
+            check(any("user 'bob' vhost 'implicit.test'" in ln and
+                      "PROT P control TLS" in ln for ln in lines),
+                  "implicit session:\n" + text)
+            check(any("user 'alice' vhost 'mod_secftp test'" in ln and
+                      "PROT P control clear" in ln for ln in lines),
+                  "alice after CCC:\n" + text)
+        finally:
+            imp.close()
+            f.close()
+
+
+@test
 def ctrls_sessions_survive_a_restart():
     """A reload (SIGHUP) loads the module again; sessions started before
     it are still listed, and new ones too."""
