@@ -276,7 +276,7 @@ WEAK_WORDS = {"NULL", "ANON", "ADH", "AECDH", "EXP", "EXPORT", "EXPORT40",
               "MD5", "PSK", "SRP", "RC2"}
 
 # OpenSSL cipher-string keywords (openssl-ciphers(1)), lower case.
-CIPHER_KEYWORDS = {k.lower() for k in """
+CIPHER_KEYWORDS = {k.lower(): k for k in """
     DEFAULT COMPLEMENTOFDEFAULT ALL COMPLEMENTOFALL HIGH MEDIUM LOW eNULL
     NULL aNULL kRSA aRSA RSA kDHr kDHd kDH kDHE kEDH DH DHE EDH ADH kEECDH
     kECDHE ECDH ECDHE EECDH AECDH aDSS DSS aDH aECDSA ECDSA TLSv1.2 TLSv1.0
@@ -622,7 +622,8 @@ def translate_cipher_rule(block, d, rule):
     if bad is not None:
         hint = difflib.get_close_matches(bad.lower(), CIPHER_KEYWORDS, 1)
         block.error(d, "unknown cipher token '%s'%s" % (
-            bad, " (did you mean %s?)" % hint[0] if hint else ""))
+            bad, " (did you mean %s?)" % CIPHER_KEYWORDS[hint[0]]
+            if hint else ""))
         return
     suites = expand_rule(rule)
     kept = [c for c in suites if why_not_kept(c) is None]

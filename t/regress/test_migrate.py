@@ -722,7 +722,7 @@ def migrate_typos_are_errors_then_the_fix_starts():
     for want in ("line 7: TLSRequierd: not a mod_tls directive (did you mean "
                  "TLSRequired?)",
                  "line 8: TLSCipherSuite: unknown cipher token 'HIHG' (did "
-                 "you mean high?)"):
+                 "you mean HIGH?)"):
         check(want in err, "stderr lacks %r:\n%s" % (want, err))
     status, out, err = migrate(MOD_TLS, "TLSCipherSuite ECDHE-RSA-AES128-"
                                "GCM-SHA265\n")
