@@ -22,6 +22,7 @@
 #include "secftp/conf.h"
 #include "secftp/confpos.h"
 #include "secftp/ctrl.h"
+#include "secftp/ctrls.h"
 #include "secftp/ctrltls.h"
 #include "secftp/data.h"
 #include "secftp/keys.h"
@@ -32,6 +33,7 @@
 #include "secftp/revocation.h"
 #include "secftp/rein.h"
 #include "secftp/session.h"
+#include "secftp/sessiontab.h"
 #include "secftp/sni.h"
 #include "secftp/tls.h"
 #include "secftp/verify.h"
@@ -126,6 +128,15 @@ static void secftp_release_ev(const void *event_data, void *user_data) {
   secftp_confpos_reset();
   secftp_tls_free_servers();
   secftp_certuser_free_maps();
+  secftp_ctrls_restart();
+}
+
+/* ftpdctl rmmod: the control action goes with the module. */
+static void secftp_unload_ev(const void *event_data, void *user_data) {
+  if (event_data != NULL &&
+      strcmp((const char *) event_data, "mod_secftp.c") == 0) {
+    secftp_ctrls_release();
+  }
 }
 
 /* ProFTPD itself disconnects a client that sends an HTTP, SMTP or SSH
@@ -173,6 +184,10 @@ static int secftp_init(void) {
   pr_event_register(&secftp_module, "core.restart", secftp_release_ev, NULL);
   pr_event_register(&secftp_module, "core.shutdown", secftp_release_ev,
     NULL);
+  pr_event_register(&secftp_module, "core.module-unload", secftp_unload_ev,
+    NULL);
+  (void) secftp_sessiontab_init();
+  (void) secftp_ctrls_init();
   return 0;
 }
 
@@ -204,6 +219,7 @@ static int secftp_sess_init(void) {
   secftp_ctrl_add_help();
   secftp_certuser_sess_init();
   secftp_auth_sess_init();
+  secftp_sessiontab_sess_init();
 
   if (st->implicit) {
     /* Implicit FTPS: the handshake comes before the 220 greeting, and the
@@ -234,6 +250,7 @@ static conftable secftp_conftab[] = {
   { "SecureCertificateChain",	secftp_set_certificate_chain,	NULL },
   { "SecureCertificateWarning",	secftp_set_certificate_warning,	NULL },
   { "SecureCipherSuite",	secftp_set_cipher_suite,	NULL },
+  { "SecureControlsACLs",	secftp_set_controls_acls,	NULL },
   { "SecureCtrlConn",		secftp_set_enum,		NULL },
   { "SecureDataConn",		secftp_set_enum,		NULL },
   { "SecureEngine",		secftp_set_engine,		NULL },
@@ -299,6 +316,10 @@ static cmdtable secftp_cmdtab[] = {
   { POST_CMD_ERR, C_CCC, G_NONE, secftp_auth_reset,	FALSE,	FALSE },
   { PRE_CMD,	C_ANY,	G_NONE,	secftp_data_pre_cmd,	FALSE,	FALSE },
   { POST_CMD_ERR, C_ANY, G_NONE, secftp_data_post_err,	FALSE,	FALSE },
+  /* The daemon's view of this session (ftpdctl secftp sessions): a few
+   * comparisons per command, a write only when a TLS fact changed.
+   */
+  { POST_CMD,	C_ANY,	G_NONE,	secftp_sessiontab_post_cmd, FALSE, FALSE },
   { 0,		NULL }
 };
 

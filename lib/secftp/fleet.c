@@ -178,6 +178,10 @@ static void redis_ok(void) {
   }
 }
 
+time_t secftp_fleet_redis_down_since(void) {
+  return shared != NULL ? shared->down_since : 0;
+}
+
 static pr_redis_t *redis_conn(void) {
   if (sess_redis != NULL) {
     return sess_redis;

@@ -60,6 +60,9 @@ char *secftp_fleet_redis_get(pool *p, const char *key, size_t *len);
 int secftp_fleet_redis_add(const char *key, const char *value, long ttl);
 int secftp_fleet_redis_del(const char *key);
 
+/* Start of the node's current Redis outage, or 0 (for ftpdctl). */
+time_t secftp_fleet_redis_down_since(void);
+
 /* A lock in memory shared by the node's processes (0 when free; the
  * holder's pid otherwise).  A holder that died (a session killed at the
  * wrong moment) is noticed and its lock taken over; a lock still busy

@@ -298,10 +298,14 @@ SSL_CTX *secftp_tls_server_ctx(server_rec *s) {
   return stls != NULL ? stls->ctx : NULL;
 }
 
-const struct secftp_settings *secftp_tls_server_settings(server_rec *s) {
+struct secftp_settings *secftp_tls_server_settings_rw(server_rec *s) {
   struct server_tls *stls = find_server(s);
 
   return stls != NULL ? &stls->settings : NULL;
+}
+
+const struct secftp_settings *secftp_tls_server_settings(server_rec *s) {
+  return secftp_tls_server_settings_rw(s);
 }
 
 /* Waits until fd is ready for what SSL asked for, or the deadline passes.

@@ -26,6 +26,11 @@ void secftp_tls_free_servers(void);
 SSL_CTX *secftp_tls_server_ctx(server_rec *s);
 const struct secftp_settings *secftp_tls_server_settings(server_rec *s);
 
+/* The daemon's own settings of s, which sessions forked later copy (for
+ * ftpdctl secftp reload-certmap).  NULL when s has no TLS.
+ */
+struct secftp_settings *secftp_tls_server_settings_rw(server_rec *s);
+
 /* Runs a server-side handshake on fd, bounded by timeout seconds.
  * Returns the connection, or NULL with *problem set to a short reason (the
  * OpenSSL details go to the module log).
