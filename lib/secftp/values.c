@@ -89,6 +89,9 @@ const struct secftp_token secftp_option_tokens[] = {
   { "AllowProtWithoutPBSZ", SECFTP_OPT_ALLOW_PROT_NO_PBSZ },
   { "StrictSNI", SECFTP_OPT_STRICT_SNI },
   { "OCSPSoftFail", SECFTP_OPT_OCSP_SOFT_FAIL },
+  { "CertMustNameClientIP", SECFTP_OPT_CERT_MUST_NAME_CLIENT_IP },
+  { "CertMustNameClientHost", SECFTP_OPT_CERT_MUST_NAME_CLIENT_HOST },
+  { "CertMustHaveCN", SECFTP_OPT_CERT_MUST_HAVE_CN },
   { NULL, 0 }
 };
 

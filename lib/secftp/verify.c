@@ -7,9 +7,12 @@
  */
 
 #include "secftp/verify.h"
+#include "secftp/addrbind.h"
 #include "secftp/dn.h"
 #include "secftp/log.h"
 #include "secftp/ocsp.h"
+#include "secftp/revocation.h"
+#include "secftp/sni.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -79,6 +82,30 @@ const char *secftp_verify_check_path(pool *p, const char *directive,
   return NULL;
 }
 
+/* The module's own checks of the leaf, once OpenSSL has verified the
+ * whole chain (the callback sees depth 0 last): OCSP and the address
+ * binding.  A refusal here fails the handshake itself, with the alert
+ * that the error set on store_ctx calls for.
+ */
+static int verify_leaf(X509_STORE_CTX *store_ctx) {
+  const struct secftp_settings *st = secftp_sni_settings();
+  const char *reason = NULL;
+  char *subject;
+
+  if (st == NULL ||
+      (secftp_revocation_verify_leaf(store_ctx, st, &reason) == 0 &&
+       secftp_addrbind_verify_leaf(store_ctx, st, &reason) == 0)) {
+    return 1;
+  }
+
+  subject = secftp_dn_format_x509(X509_get_subject_name(
+    X509_STORE_CTX_get_current_cert(store_ctx)));
+  secftp_log("client certificate refused: subject '%s': %s",
+    subject != NULL ? subject : "(unknown)", reason);
+  free(subject);
+  return 0;
+}
+
 /* Logs why OpenSSL refused a client certificate; the handshake then fails
  * with the matching alert.
  */
@@ -88,7 +115,8 @@ static int verify_cb(int ok, X509_STORE_CTX *store_ctx) {
   int err;
 
   if (ok) {
-    return ok;
+    return X509_STORE_CTX_get_error_depth(store_ctx) == 0 ?
+      verify_leaf(store_ctx) : ok;
   }
 
   err = X509_STORE_CTX_get_error(store_ctx);
@@ -134,6 +162,10 @@ static const char *settings_problem(const struct secftp_settings *st) {
   if (st->port_access->nelts > 0 &&
       st->login != SECFTP_LOGIN_VERIFY_USER) {
     return "SecurePortAccess applies only with SecureLogin verify_user";
+  }
+
+  if (secftp_addrbind_settings_problem(st) != NULL) {
+    return secftp_addrbind_settings_problem(st);
   }
 
   if (st->crl_path != NULL &&

@@ -202,6 +202,7 @@ END_TEST
 START_TEST (ocsp_unreachable_test) {
   char closed[64];
   int p = port + 1;
+  time_t start;
 
   while (connectable(p)) {
     p++;
@@ -209,6 +210,14 @@ START_TEST (ocsp_unreachable_test) {
 
   snprintf(closed, sizeof(closed), "http://127.0.0.1:%d/", p);
   ck_assert_int_eq(query(good, closed, 2), SECFTP_OCSP_UNREACHABLE);
+
+  /* A refused connection fails at once: the timeout (30 s here) bounds
+   * only a responder that does not answer.
+   */
+  start = time(NULL);
+  ck_assert_int_eq(query(good, closed, 30), SECFTP_OCSP_UNREACHABLE);
+  ck_assert_msg(time(NULL) - start < 5, "a refused connection took %lds",
+    (long) (time(NULL) - start));
 }
 END_TEST
 
