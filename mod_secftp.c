@@ -31,6 +31,7 @@
 #include "secftp/rein.h"
 #include "secftp/session.h"
 #include "secftp/sni.h"
+#include "secftp/sscn.h"
 #include "secftp/tls.h"
 #include "secftp/verify.h"
 
@@ -51,6 +52,9 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
    */
   PRIVS_ROOT
   res = secftp_tls_build_servers();
+  if (res == 0) {
+    res = secftp_sscn_build_clients();
+  }
   PRIVS_RELINQUISH
 
   if (res < 0) {
@@ -64,6 +68,7 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
  * rebuilds them at the next core.postparse.
  */
 static void secftp_release_ev(const void *event_data, void *user_data) {
+  secftp_sscn_free_clients();
   secftp_tls_free_servers();
   secftp_certuser_free_maps();
 }
@@ -126,6 +131,7 @@ static int secftp_sess_init(void) {
 
   secftp_ctrl_add_feats();
   secftp_ctrl_add_help();
+  secftp_sscn_sess_init();
   secftp_certuser_sess_init();
   secftp_auth_sess_init();
 
@@ -176,6 +182,7 @@ static conftable secftp_conftab[] = {
   { "SecureTicketKeyLifetime",	secftp_set_ticket_key_lifetime,	NULL },
   { "SecureVerifyDepth",	secftp_set_verify_depth,	NULL },
   { "SecureVerifyOrder",	secftp_set_verify_order,	NULL },
+  { "SecureVerifyServer",	secftp_set_verify_server,	NULL },
   { NULL }
 };
 
@@ -196,6 +203,7 @@ static cmdtable secftp_cmdtab[] = {
   { CMD,	C_PROT,	G_NONE,	secftp_cmd_prot,	FALSE,	FALSE,	CL_SEC },
   { POST_CMD,	C_AUTH,	G_NONE,	secftp_sni_post_auth,	FALSE,	FALSE },
   { CMD,	C_CCC,	G_NONE,	secftp_cmd_ccc,		FALSE,	FALSE,	CL_SEC },
+  { CMD,	C_SSCN,	G_NONE,	secftp_cmd_sscn,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_REIN,	G_NONE,	secftp_cmd_rein,	FALSE,	FALSE,	CL_AUTH },
   { PRE_CMD,	C_STAT,	G_NONE,	secftp_pre_stat,	TRUE,	FALSE },
 
