@@ -32,6 +32,7 @@
 #include "secftp/session.h"
 #include "secftp/sni.h"
 #include "secftp/sscn.h"
+#include "secftp/stapling.h"
 #include "secftp/tls.h"
 #include "secftp/verify.h"
 
@@ -57,6 +58,11 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
   }
   PRIVS_RELINQUISH
 
+  /* Over the network, without root. */
+  if (res == 0) {
+    res = secftp_stapling_setup();
+  }
+
   if (res < 0) {
     pr_log_pri(PR_LOG_ERR, "fatal: " MOD_SECFTP_VERSION
       ": unusable TLS configuration, refusing to start");
@@ -68,6 +74,7 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
  * rebuilds them at the next core.postparse.
  */
 static void secftp_release_ev(const void *event_data, void *user_data) {
+  secftp_stapling_release();
   secftp_sscn_free_clients();
   secftp_tls_free_servers();
   secftp_certuser_free_maps();
@@ -178,6 +185,8 @@ static conftable secftp_conftab[] = {
   { "SecureRFCLevel",		secftp_set_enum,		NULL },
   { "SecureSessionCache",	secftp_set_enum,		NULL },
   { "SecureSessionReuse",	secftp_set_enum,		NULL },
+  { "SecureStapling",		secftp_set_stapling,		NULL },
+  { "SecureStaplingResponder",	secftp_set_stapling_responder,	NULL },
   { "SecureTicketKeyFile",	secftp_set_ticket_key_file,	NULL },
   { "SecureTicketKeyLifetime",	secftp_set_ticket_key_lifetime,	NULL },
   { "SecureVerifyDepth",	secftp_set_verify_depth,	NULL },

@@ -37,6 +37,7 @@ struct query {
   OCSP_BASICRESP *basic;
   STACK_OF(X509) *untrusted;
   STACK_OF(OPENSSL_STRING) *aia;
+  time_t next_update;		/* 0: the answer has none */
 };
 
 static void query_free(struct query *q) {
@@ -212,6 +213,18 @@ static int transfer(struct query *q, long timeout) {
   return q->rsp_bio != NULL ? 0 : -1;
 }
 
+/* t as seconds since the epoch; 0 for NULL or a bad time. */
+static time_t asn1_time_to_time_t(const ASN1_GENERALIZEDTIME *t) {
+  struct tm tm;
+
+  if (t == NULL ||
+      ASN1_TIME_to_tm(t, &tm) != 1) {
+    return 0;
+  }
+
+  return timegm(&tm);
+}
+
 /* Checks the signed part of the answer; returns the certificate status
  * (V_OCSP_CERTSTATUS_*) or -1 with *why set.
  */
@@ -253,6 +266,8 @@ static int check_basic(struct query *q, X509 *issuer, X509_STORE *store,
     *why = "response is not current";
     return -1;
   }
+
+  q->next_update = asn1_time_to_time_t(next_update);
 
   return status;
 }
@@ -347,8 +362,25 @@ static int ask(struct query *q, X509 *leaf, X509 *issuer, X509_STORE *store,
   }
 }
 
-int secftp_ocsp_query(X509 *leaf, X509 *issuer, X509_STORE *store,
-    const char *url, long timeout, char *reason, size_t reason_len) {
+/* The verified answer of q for the caller to keep (stapling). */
+static int keep_answer(struct query *q, struct secftp_ocsp_answer *answer) {
+  unsigned char *der = NULL;
+  int len;
+
+  len = i2d_OCSP_RESPONSE(q->rsp, &der);
+  if (len <= 0) {
+    return -1;
+  }
+
+  answer->der = der;
+  answer->der_len = (size_t) len;
+  answer->next_update = q->next_update;
+  return 0;
+}
+
+int secftp_ocsp_fetch(X509 *leaf, X509 *issuer, X509_STORE *store,
+    const char *url, long timeout, struct secftp_ocsp_answer *answer,
+    char *reason, size_t reason_len) {
   struct query q;
   int res;
 
@@ -362,11 +394,32 @@ int secftp_ocsp_query(X509 *leaf, X509 *issuer, X509_STORE *store,
     return -1;
   }
 
+  if (answer != NULL) {
+    memset(answer, 0, sizeof(*answer));
+  }
+
   memset(&q, 0, sizeof(q));
   ERR_clear_error();
   res = ask(&q, leaf, issuer, store, url, timeout, reason, reason_len);
+
+  /* Only an answer that passed every check is kept. */
+  if (answer != NULL &&
+      (res == SECFTP_OCSP_GOOD ||
+       res == SECFTP_OCSP_REVOKED ||
+       res == SECFTP_OCSP_UNKNOWN) &&
+      keep_answer(&q, answer) < 0) {
+    res = result(SECFTP_OCSP_INVALID, reason, reason_len,
+      "unable to encode the response");
+  }
+
   query_free(&q);
   return res;
+}
+
+int secftp_ocsp_query(X509 *leaf, X509 *issuer, X509_STORE *store,
+    const char *url, long timeout, char *reason, size_t reason_len) {
+  return secftp_ocsp_fetch(leaf, issuer, store, url, timeout, NULL, reason,
+    reason_len);
 }
 
 int secftp_ocsp_accepts(int res, int soft_fail) {

@@ -52,6 +52,11 @@ def ocsp_pki(d, responder_url):
     for name, serial in OCSP_SERIALS.items():
         _issue(d, name, serial, os.path.join(d, "client.ext"))
     _issue(d, "server", SERVER_SERIAL, os.path.join(d, "server.ext"))
+    # The certificate file a server is configured with: leaf, then issuer.
+    with open(os.path.join(d, "server-chain.crt"), "w") as out:
+        for name in ("server.crt", "ca.crt"):
+            with open(os.path.join(d, name)) as f:
+                out.write(f.read())
     with open(os.path.join(d, "index.txt"), "w") as f:
         f.write("V\t301231000000Z\t\t11\tunknown\t/O=OCSP test/CN=good\n")
         f.write("R\t301231000000Z\t240101000000Z\t12\tunknown\t"
