@@ -14,7 +14,9 @@
 #include <openssl/x509_vfy.h>
 
 /* How often the daemon's timer looks for answers to refresh. */
-#define STAPLING_TICK		60
+#ifndef STAPLING_TICK
+# define STAPLING_TICK		60
+#endif
 
 /* An answer without nextUpdate is stapled this long after its fetch. */
 #define STAPLING_DEFAULT_LIFETIME	3600

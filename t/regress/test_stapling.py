@@ -163,3 +163,27 @@ def stapling_directives_bad_values():
         out = srv.start_expecting_failure()
         check(needle in out and "on line" in out,
               "%r: startup message lacks %r: %s" % (conf, needle, out))
+
+
+@test
+def stapling_daemon_retries_a_failed_fetch_within_a_minute():
+    """No restart: the daemon's own timer (every 60 s) fetches again once
+    the responder is back, and new sessions get the staple."""
+    srv, d, rport = stapling_server("staple_retry")
+    responder = None
+    try:
+        srv.start()
+        check_eq(stapled_status(s_client(srv, d)), None,
+                 "staple with the responder down")
+        responder = Responder(d, rport)
+        status = None
+        deadline = time.time() + 90
+        while status is None and time.time() < deadline:
+            time.sleep(2)
+            status = stapled_status(s_client(srv, d))
+        check(status == "good", "stapled status once the responder is back: "
+              "%r; daemon log: %s" % (status, srv.startup_output()))
+    finally:
+        if responder:
+            responder.stop()
+        srv.stop()
