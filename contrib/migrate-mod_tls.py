@@ -173,10 +173,9 @@ TLS_OPTIONS = {
         "and SecureFTPLog"),
     "nocertrequest": (None, None, "not needed: SecureLogin decides"),
     "noemptyfragments": (None, None, "not needed with TLS 1.2/1.3"),
-    "dnsnamerequired": (
-        None, None, "no reverse-DNS check of client certificates"),
-    "ipaddressrequired": (
-        None, None, "no IP-address check of client certificates"),
+    "dnsnamerequired": ("CertMustNameClientHost", None, None),
+    "ipaddressrequired": ("CertMustNameClientIP", None, None),
+    "commonnamerequired": ("CertMustHaveCN", None, None),
     "allowweakdh": (None, None, "mod_secftp uses ECDHE only"),
     "ignoresni": (None, None, "SNI selects the <VirtualHost> (see "
                               "SecureOptions StrictSNI)"),
@@ -206,12 +205,12 @@ NO_EQUIVALENT = {
     "tlsdhparamfile": "mod_secftp uses ECDHE only (SecureGroups)",
     "tlsrenegotiate": "renegotiation is never done (TLS 1.3 has none); "
                       "long sessions resume with fresh tickets",
-    "tlsstaplingengine": "no OCSP stapling of the server certificate",
-    "tlsstaplingcache": "no OCSP stapling of the server certificate",
-    "tlsstaplingoptions": "no OCSP stapling of the server certificate",
-    "tlsstaplingresponder": "no OCSP stapling of the server certificate",
-    "tlsstaplingtimeout": "no OCSP stapling of the server certificate",
-    "tlsverifyserver": "server-to-server (FXP) verification is not done",
+    "tlsstaplingcache": "not needed: the daemon keeps the OCSP answers in "
+                        "memory (SecureStapling)",
+    "tlsstaplingoptions": "not needed: answers are always checked, and "
+                          "refreshed before their nextUpdate",
+    "tlsstaplingtimeout": "SecureOCSPTimeout bounds the fetches of "
+                          "SecureStapling too",
     "tlscryptodevice": "OpenSSL engines are not configured by the module",
     "tlsrandomseed": "OpenSSL 3 seeds itself",
     "tlspresharedkey": "pre-shared keys are not supported",
@@ -468,6 +467,20 @@ class Translator:
                 b.error(d, "not a number of seconds: '%s'" % v)
             elif v:
                 b.add(d, "SecureHandshakeTimeout " + v)
+        elif n in ("tlsstapling", "tlsstaplingengine"):
+            v = one_arg(b, d, ("on", "off"))
+            if v:
+                b.add(d, "SecureStapling " + v.lower())
+        elif n == "tlsstaplingresponder":
+            v = one_arg(b, d)
+            if v:
+                b.add(d, "SecureStaplingResponder " + v)
+        elif n == "tlsverifyserver":
+            v = one_arg(b, d, ("on", "off", "noreversedns"))
+            if v:
+                # NoReverseDNS: mod_secftp checks no name at all.
+                b.add(d, "SecureVerifyServer " + (
+                    "off" if v.lower() == "off" else "on"))
         elif n == "tlsmasqueradeaddress":
             v = one_arg(b, d)
             if v:
