@@ -47,10 +47,13 @@ BAD_VALUES = {
     "SecureRFCLevel": "rfc959",
     "SecureSessionCache": "memcache",
     "SecureSessionReuse": "sometimes",
+    "SecureStapling": "sometimes",
+    "SecureStaplingResponder": "ldap://ocsp.example/",
     "SecureTicketKeyFile": "relative/ticket.key",
     "SecureTicketKeyLifetime": "12d",
     "SecureVerifyDepth": "deep",
     "SecureVerifyOrder": "ldap",
+    "SecureVerifyServer": "maybe",
 }
 
 # Directives that take exactly one value, with a good one: a second value
@@ -72,8 +75,11 @@ ONE_VALUE = {
     "SecureRFCLevel": "rfc4217",
     "SecureSessionCache": "internal",
     "SecureSessionReuse": "required",
+    "SecureStapling": "off",
+    "SecureStaplingResponder": "http://127.0.0.1:9/",
     "SecureTicketKeyLifetime": "12h",
     "SecureVerifyDepth": "9",
+    "SecureVerifyServer": "on",
 }
 
 
