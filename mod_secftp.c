@@ -35,6 +35,8 @@
 #include "secftp/session.h"
 #include "secftp/sessiontab.h"
 #include "secftp/sni.h"
+#include "secftp/sscn.h"
+#include "secftp/stapling.h"
 #include "secftp/tls.h"
 #include "secftp/verify.h"
 
@@ -98,7 +100,15 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
    */
   PRIVS_ROOT
   res = secftp_tls_build_servers();
+  if (res == 0) {
+    res = secftp_sscn_build_clients();
+  }
   PRIVS_RELINQUISH
+
+  /* Over the network, without root. */
+  if (res == 0) {
+    res = secftp_stapling_setup();
+  }
 
   if (res < 0) {
     pr_log_pri(PR_LOG_ERR, "fatal: " MOD_SECFTP_VERSION
@@ -126,6 +136,8 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
 static void secftp_release_ev(const void *event_data, void *user_data) {
   secftp_certfile_stop_checks();
   secftp_confpos_reset();
+  secftp_stapling_release();
+  secftp_sscn_free_clients();
   secftp_tls_free_servers();
   secftp_certuser_free_maps();
   secftp_ctrls_restart();
@@ -217,6 +229,7 @@ static int secftp_sess_init(void) {
 
   secftp_ctrl_add_feats();
   secftp_ctrl_add_help();
+  secftp_sscn_sess_init();
   secftp_certuser_sess_init();
   secftp_auth_sess_init();
   secftp_sessiontab_sess_init();
@@ -272,10 +285,13 @@ static conftable secftp_conftab[] = {
   { "SecureRFCLevel",		secftp_set_enum,		NULL },
   { "SecureSessionCache",	secftp_set_enum,		NULL },
   { "SecureSessionReuse",	secftp_set_enum,		NULL },
+  { "SecureStapling",		secftp_set_stapling,		NULL },
+  { "SecureStaplingResponder",	secftp_set_stapling_responder,	NULL },
   { "SecureTicketKeyFile",	secftp_set_ticket_key_file,	NULL },
   { "SecureTicketKeyLifetime",	secftp_set_ticket_key_lifetime,	NULL },
   { "SecureVerifyDepth",	secftp_set_verify_depth,	NULL },
   { "SecureVerifyOrder",	secftp_set_verify_order,	NULL },
+  { "SecureVerifyServer",	secftp_set_verify_server,	NULL },
   { NULL }
 };
 
@@ -296,6 +312,7 @@ static cmdtable secftp_cmdtab[] = {
   { CMD,	C_PROT,	G_NONE,	secftp_cmd_prot,	FALSE,	FALSE,	CL_SEC },
   { POST_CMD,	C_AUTH,	G_NONE,	secftp_sni_post_auth,	FALSE,	FALSE },
   { CMD,	C_CCC,	G_NONE,	secftp_cmd_ccc,		FALSE,	FALSE,	CL_SEC },
+  { CMD,	C_SSCN,	G_NONE,	secftp_cmd_sscn,	FALSE,	FALSE,	CL_SEC },
   { CMD,	C_REIN,	G_NONE,	secftp_cmd_rein,	FALSE,	FALSE,	CL_AUTH },
   { PRE_CMD,	C_STAT,	G_NONE,	secftp_pre_stat,	TRUE,	FALSE },
 

@@ -248,12 +248,9 @@ TLS_OPTIONS = {
         "and SecureFTPLog"),
     "nocertrequest": (None, None, "not needed: SecureLogin decides"),
     "noemptyfragments": (None, None, "not needed with TLS 1.2/1.3"),
-    "dnsnamerequired": (
-        None, None, "no reverse-DNS check of client certificates"),
-    "ipaddressrequired": (
-        None, None, "no IP-address check of client certificates"),
-    "commonnamerequired": (
-        None, None, "no host-name check of client certificates"),
+    "dnsnamerequired": ("CertMustNameClientHost", None, None),
+    "ipaddressrequired": ("CertMustNameClientIP", None, None),
+    "commonnamerequired": ("CertMustHaveCN", None, None),
     "allowweakdh": (None, None, "mod_secftp uses ECDHE only"),
     "ignoresni": (None, None, "SNI selects the <VirtualHost> (see "
                               "SecureOptions StrictSNI)"),
@@ -297,12 +294,12 @@ NO_EQUIVALENT = {
     "tlsdhparamfile": "mod_secftp uses ECDHE only (SecureGroups)",
     "tlsrenegotiate": "renegotiation is never done (TLS 1.3 has none); "
                       "long sessions resume with fresh tickets",
-    "tlsstapling": "no OCSP stapling of the server certificate",
-    "tlsstaplingcache": "no OCSP stapling of the server certificate",
-    "tlsstaplingoptions": "no OCSP stapling of the server certificate",
-    "tlsstaplingresponder": "no OCSP stapling of the server certificate",
-    "tlsstaplingtimeout": "no OCSP stapling of the server certificate",
-    "tlsverifyserver": "server-to-server (FXP) verification is not done",
+    "tlsstaplingcache": "not needed: the daemon keeps the OCSP answers in "
+                        "memory (SecureStapling)",
+    "tlsstaplingoptions": "not needed: answers are always checked, and "
+                          "refreshed before their nextUpdate",
+    "tlsstaplingtimeout": "SecureOCSPTimeout bounds the fetches of "
+                          "SecureStapling too",
     "tlscryptodevice": "OpenSSL engines are not configured by the module",
     "tlsrandomseed": "OpenSSL 3 seeds itself",
     "tlspresharedkey": "pre-shared keys are not supported",
@@ -898,6 +895,23 @@ class Translator:
 
     def d_tlsmasqueradeaddress(self, d):
         self.simple(d, "SecureMasqueradeAddress")
+
+    def d_tlsstapling(self, d):
+        v = one_arg(self.block, d, ("on", "off"))
+        if v:
+            self.block.add(d, "SecureStapling " + v.lower())
+
+    d_tlsstaplingengine = d_tlsstapling
+
+    def d_tlsstaplingresponder(self, d):
+        self.simple(d, "SecureStaplingResponder")
+
+    def d_tlsverifyserver(self, d):
+        v = one_arg(self.block, d, ("on", "off", "noreversedns"))
+        if v:
+            # NoReverseDNS: mod_secftp checks no name at all.
+            self.block.add(d, "SecureVerifyServer " + (
+                "off" if v.lower() == "off" else "on"))
 
     def numeric(self, d, directive):
         v = one_arg(self.block, d)

@@ -5,9 +5,7 @@
 #include "secftp/ctrltls.h"
 #include "secftp/log.h"
 #include "secftp/netio.h"
-#include "secftp/revocation.h"
 #include "secftp/session.h"
-#include "secftp/sni.h"
 #include "secftp/tls.h"
 
 #include <openssl/err.h>
@@ -28,13 +26,6 @@ void secftp_ctrltls_protect(const char *how) {
 
   ssl = secftp_tls_accept(secftp_sess.ctx, PR_NETIO_FD(in),
     secftp_sess.settings.handshake_timeout, &problem);
-  if (ssl != NULL &&
-      secftp_revocation_check_peer(ssl, secftp_sni_settings(),
-        &problem) < 0) {
-    secftp_tls_close(ssl, FALSE, 0);
-    ssl = NULL;
-  }
-
   if (ssl == NULL) {
     secftp_log("%s: control TLS handshake with %s failed: %s; closing the "
       "connection", how, pr_netaddr_get_ipstr(session.c->remote_addr),

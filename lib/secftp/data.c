@@ -8,6 +8,7 @@
 #include "secftp/netio.h"
 #include "secftp/reuse.h"
 #include "secftp/session.h"
+#include "secftp/sscn.h"
 #include "secftp/tls.h"
 
 #include <openssl/err.h>
@@ -79,8 +80,11 @@ int secftp_data_postopen(pr_netio_stream_t *nstrm) {
    */
   (void) pr_inet_set_proto_cork(PR_NETIO_FD(nstrm), FALSE);
 
-  ssl = secftp_tls_accept(secftp_sess.ctx, PR_NETIO_FD(nstrm),
-    secftp_sess.settings.handshake_timeout, &problem);
+  /* SSCN ON: this server is the TLS client of a site-to-site transfer. */
+  ssl = secftp_sess.sscn_ctx != NULL ?
+    secftp_sscn_connect(PR_NETIO_FD(nstrm), &problem) :
+    secftp_tls_accept(secftp_sess.ctx, PR_NETIO_FD(nstrm),
+      secftp_sess.settings.handshake_timeout, &problem);
   if (ssl == NULL) {
     char why_failed[128];
 
@@ -89,7 +93,12 @@ int secftp_data_postopen(pr_netio_stream_t *nstrm) {
     return refuse_connection(PR_NETIO_FD(nstrm), NULL, why_failed);
   }
 
-  if (secftp_reuse_check(ssl, &why) < 0) {
+  /* Session reuse ties a data connection to the control client; the
+   * other server of an SSCN transfer is checked by its certificate
+   * instead (SecureVerifyServer, in sscn.c).
+   */
+  if (secftp_sess.sscn_ctx == NULL &&
+      secftp_reuse_check(ssl, &why) < 0) {
     char offered[128];
 
     pr_snprintf(offered, sizeof(offered), "the client offered %s", why);

@@ -5,8 +5,14 @@
 #include "secftp/ocsp.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/http.h>
@@ -26,10 +32,12 @@ struct query {
   OCSP_CERTID *id;		/* owned by req */
   OCSP_CERTID *lookup_id;	/* our own copy, to find the answer */
   BIO *req_bio, *rsp_bio;
+  BIO *conn_bio;		/* our connection to the responder */
   OCSP_RESPONSE *rsp;
   OCSP_BASICRESP *basic;
   STACK_OF(X509) *untrusted;
   STACK_OF(OPENSSL_STRING) *aia;
+  time_t next_update;		/* 0: the answer has none */
 };
 
 static void query_free(struct query *q) {
@@ -40,6 +48,7 @@ static void query_free(struct query *q) {
   OCSP_CERTID_free(q->lookup_id);
   BIO_free(q->req_bio);
   BIO_free(q->rsp_bio);
+  BIO_free_all(q->conn_bio);
   OCSP_RESPONSE_free(q->rsp);
   OCSP_BASICRESP_free(q->basic);
   sk_X509_free(q->untrusted);
@@ -89,21 +98,131 @@ int secftp_ocsp_check_url(const char *url) {
   return 0;
 }
 
+/* Waits for a non-blocking connect(2) on fd to finish, until deadline.
+ * Returns 0 when connected, -1 (refused, unreachable, timed out).
+ */
+static int connect_wait(int fd, time_t deadline) {
+  struct pollfd pfd;
+  int err = 0, res;
+  socklen_t len = sizeof(err);
+
+  while (1) {
+    time_t now = time(NULL);
+
+    if (now >= deadline) {
+      errno = ETIMEDOUT;
+      return -1;
+    }
+
+    pfd.fd = fd;
+    pfd.events = POLLOUT;
+    pfd.revents = 0;
+    res = poll(&pfd, 1, (int) (deadline - now) * 1000);
+    if (res > 0) {
+      break;
+    }
+
+    if (res == 0) {
+      errno = ETIMEDOUT;
+      return -1;
+    }
+
+    if (errno != EINTR) {
+      return -1;
+    }
+  }
+
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
+      err != 0) {
+    errno = err != 0 ? err : errno;
+    return -1;
+  }
+
+  return 0;
+}
+
+/* Connects to the responder, trying each of its addresses in turn.  A
+ * refused or unreachable address fails at once (OpenSSL's own connect
+ * retries a refused one until the timeout); only a responder that does
+ * not answer uses up the time.  The socket stays non-blocking, so that
+ * the HTTP exchange is bounded too.  Returns the fd, or -1.
+ */
+static int connect_responder(const char *host, const char *port,
+    time_t deadline) {
+  struct addrinfo hints, *res = NULL, *ai;
+  int fd = -1;
+
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  if (getaddrinfo(host, port, &hints, &res) != 0) {
+    return -1;
+  }
+
+  for (ai = res; ai != NULL; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+      SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      continue;
+    }
+
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+        (errno == EINPROGRESS &&
+         connect_wait(fd, deadline) == 0)) {
+      break;
+    }
+
+    (void) close(fd);
+    fd = -1;
+  }
+
+  freeaddrinfo(res);
+  return fd;
+}
+
 /* Sends the request of q to q->host and keeps the HTTP body in q->rsp_bio.
  * No proxy from the environment: the responder is what was configured.
  */
 static int transfer(struct query *q, long timeout) {
+  time_t deadline = time(NULL) + timeout;
+  long left;
+  int fd;
+
   q->req_bio = ASN1_item_i2d_mem_bio(ASN1_ITEM_rptr(OCSP_REQUEST),
     (const ASN1_VALUE *) q->req);
   if (q->req_bio == NULL) {
     return -1;
   }
 
-  q->rsp_bio = OSSL_HTTP_transfer(NULL, q->host, q->port, q->path, 0, "",
-    NULL, NULL, NULL, NULL, NULL, 0, NULL, "application/ocsp-request",
-    q->req_bio, "application/ocsp-response", 1, OCSP_MAX_RESPONSE,
-    (int) timeout, 0);
+  fd = connect_responder(q->host, q->port, deadline);
+  if (fd < 0) {
+    return -1;
+  }
+
+  q->conn_bio = BIO_new_socket(fd, BIO_CLOSE);
+  if (q->conn_bio == NULL) {
+    (void) close(fd);
+    return -1;
+  }
+
+  left = (long) (deadline - time(NULL));
+  q->rsp_bio = OSSL_HTTP_transfer(NULL, q->host, q->port, q->path, 0, NULL,
+    NULL, q->conn_bio, q->conn_bio, NULL, NULL, 0, NULL,
+    "application/ocsp-request", q->req_bio, "application/ocsp-response", 1,
+    OCSP_MAX_RESPONSE, (int) (left > 0 ? left : 1), 0);
   return q->rsp_bio != NULL ? 0 : -1;
+}
+
+/* t as seconds since the epoch; 0 for NULL or a bad time. */
+static time_t asn1_time_to_time_t(const ASN1_GENERALIZEDTIME *t) {
+  struct tm tm;
+
+  if (t == NULL ||
+      ASN1_TIME_to_tm(t, &tm) != 1) {
+    return 0;
+  }
+
+  return timegm(&tm);
 }
 
 /* Checks the signed part of the answer; returns the certificate status
@@ -147,6 +266,8 @@ static int check_basic(struct query *q, X509 *issuer, X509_STORE *store,
     *why = "response is not current";
     return -1;
   }
+
+  q->next_update = asn1_time_to_time_t(next_update);
 
   return status;
 }
@@ -241,8 +362,25 @@ static int ask(struct query *q, X509 *leaf, X509 *issuer, X509_STORE *store,
   }
 }
 
-int secftp_ocsp_query(X509 *leaf, X509 *issuer, X509_STORE *store,
-    const char *url, long timeout, char *reason, size_t reason_len) {
+/* The verified answer of q for the caller to keep (stapling). */
+static int keep_answer(struct query *q, struct secftp_ocsp_answer *answer) {
+  unsigned char *der = NULL;
+  int len;
+
+  len = i2d_OCSP_RESPONSE(q->rsp, &der);
+  if (len <= 0) {
+    return -1;
+  }
+
+  answer->der = der;
+  answer->der_len = (size_t) len;
+  answer->next_update = q->next_update;
+  return 0;
+}
+
+int secftp_ocsp_fetch(X509 *leaf, X509 *issuer, X509_STORE *store,
+    const char *url, long timeout, struct secftp_ocsp_answer *answer,
+    char *reason, size_t reason_len) {
   struct query q;
   int res;
 
@@ -256,11 +394,32 @@ int secftp_ocsp_query(X509 *leaf, X509 *issuer, X509_STORE *store,
     return -1;
   }
 
+  if (answer != NULL) {
+    memset(answer, 0, sizeof(*answer));
+  }
+
   memset(&q, 0, sizeof(q));
   ERR_clear_error();
   res = ask(&q, leaf, issuer, store, url, timeout, reason, reason_len);
+
+  /* Only an answer that passed every check is kept. */
+  if (answer != NULL &&
+      (res == SECFTP_OCSP_GOOD ||
+       res == SECFTP_OCSP_REVOKED ||
+       res == SECFTP_OCSP_UNKNOWN) &&
+      keep_answer(&q, answer) < 0) {
+    res = result(SECFTP_OCSP_INVALID, reason, reason_len,
+      "unable to encode the response");
+  }
+
   query_free(&q);
   return res;
+}
+
+int secftp_ocsp_query(X509 *leaf, X509 *issuer, X509_STORE *store,
+    const char *url, long timeout, char *reason, size_t reason_len) {
+  return secftp_ocsp_fetch(leaf, issuer, store, url, timeout, NULL, reason,
+    reason_len);
 }
 
 int secftp_ocsp_accepts(int res, int soft_fail) {

@@ -12,6 +12,7 @@
 #define SECFTP_OCSP_H
 
 #include <stddef.h>
+#include <time.h>
 #include <openssl/x509.h>
 
 /* SecureVerifyOrder: the revocation checks of client certificates. */
@@ -49,6 +50,21 @@ int secftp_ocsp_check_url(const char *url);
  */
 int secftp_ocsp_query(X509 *leaf, X509 *issuer, X509_STORE *store,
   const char *url, long timeout, char *reason, size_t reason_len);
+
+/* A verified answer, kept to be stapled (RFC 6066 section 8). */
+struct secftp_ocsp_answer {
+  unsigned char *der;		/* the OCSPResponse, DER; OPENSSL_free() */
+  size_t der_len;
+  time_t next_update;		/* 0: the responder gave none */
+};
+
+/* secftp_ocsp_query() that also keeps, in *answer (when not NULL), the
+ * DER of a response that passed every check (GOOD, REVOKED or UNKNOWN);
+ * otherwise answer->der is NULL.
+ */
+int secftp_ocsp_fetch(X509 *leaf, X509 *issuer, X509_STORE *store,
+  const char *url, long timeout, struct secftp_ocsp_answer *answer,
+  char *reason, size_t reason_len);
 
 /* The policy: 1 when a client certificate with this result is accepted
  * (GOOD, or UNREACHABLE with soft_fail), else 0.  UNKNOWN is refused like

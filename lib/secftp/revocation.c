@@ -79,25 +79,52 @@ modret_t *secftp_set_ocsp_timeout(cmd_rec *cmd) {
   return PR_HANDLED(cmd);
 }
 
-int secftp_revocation_check_cert(X509 *leaf, X509 *issuer, X509_STORE *store,
+/* The verification error that makes OpenSSL send the fitting alert
+ * (RFC 8446 section 6.2): certificate_revoked for a revoked certificate,
+ * certificate_unknown otherwise.
+ */
+static int verify_error(int res) {
+  switch (res) {
+    case SECFTP_OCSP_REVOKED:
+      return X509_V_ERR_CERT_REVOKED;
+
+    case SECFTP_OCSP_UNKNOWN:
+      return X509_V_ERR_OCSP_CERT_UNKNOWN;
+
+    default:
+      return X509_V_ERR_OCSP_VERIFY_FAILED;
+  }
+}
+
+int secftp_revocation_verify_leaf(X509_STORE_CTX *store_ctx,
     const struct secftp_settings *st, const char **reason) {
+  STACK_OF(X509) *chain;
   char text[256];
-  int res, soft_fail;
+  int res;
 
   if (!(st->revocation & SECFTP_REVOKE_OCSP)) {
     return 0;
   }
 
-  soft_fail = (st->opts & SECFTP_OPT_OCSP_SOFT_FAIL) != 0;
-  res = secftp_ocsp_query(leaf, issuer, store, st->ocsp_url,
-    st->ocsp_timeout, text, sizeof(text));
-  if (res < 0) {
-    *reason = "OCSP check impossible (no issuer or trust store)";
+  /* The chain OpenSSL has just verified names the issuer to ask about; a
+   * trust anchor presented as the client certificate has none.
+   */
+  chain = X509_STORE_CTX_get0_chain(store_ctx);
+  if (chain == NULL ||
+      sk_X509_num(chain) < 2) {
+    X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_OCSP_VERIFY_FAILED);
+    *reason = "OCSP: the client certificate has no verified issuer";
     return -1;
   }
 
-  if (!secftp_ocsp_accepts(res, soft_fail)) {
-    *reason = pstrcat(session.pool, "OCSP: ", text, NULL);
+  res = secftp_ocsp_query(sk_X509_value(chain, 0), sk_X509_value(chain, 1),
+    X509_STORE_CTX_get0_store(store_ctx), st->ocsp_url, st->ocsp_timeout,
+    text, sizeof(text));
+  if (res < 0 ||
+      !secftp_ocsp_accepts(res, (st->opts & SECFTP_OPT_OCSP_SOFT_FAIL) != 0)) {
+    X509_STORE_CTX_set_error(store_ctx, verify_error(res));
+    *reason = res < 0 ? "OCSP check impossible" :
+      pstrcat(session.pool, "OCSP: ", text, NULL);
     return -1;
   }
 
@@ -111,30 +138,4 @@ int secftp_revocation_check_cert(X509 *leaf, X509 *issuer, X509_STORE *store,
   }
 
   return 0;
-}
-
-int secftp_revocation_check_peer(SSL *ssl, const struct secftp_settings *st,
-    const char **reason) {
-  STACK_OF(X509) *chain;
-  X509 *leaf;
-
-  leaf = SSL_get0_peer_certificate(ssl);
-  if (leaf == NULL ||
-      !(st->revocation & SECFTP_REVOKE_OCSP)) {
-    return 0;
-  }
-
-  /* Only a chain OpenSSL verified names a trustworthy issuer.  A trust
-   * anchor presented as the client certificate has none to ask about.
-   */
-  chain = SSL_get0_verified_chain(ssl);
-  if (SSL_get_verify_result(ssl) != X509_V_OK ||
-      chain == NULL ||
-      sk_X509_num(chain) < 2) {
-    *reason = "OCSP: the client certificate has no verified issuer";
-    return -1;
-  }
-
-  return secftp_revocation_check_cert(leaf, sk_X509_value(chain, 1),
-    SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl)), st, reason);
 }

@@ -4,7 +4,7 @@
  *
  * CRLs are checked by OpenSSL's store during chain verification (see
  * verify.c), so they always come first; OCSP runs on the verified chain
- * right after the handshake, before the session goes on.
+ * at the end of that verification, inside the handshake.
  */
 
 #ifndef SECFTP_REVOCATION_H
@@ -18,19 +18,14 @@ modret_t *secftp_set_verify_order(cmd_rec *cmd);
 modret_t *secftp_set_ocsp_responder(cmd_rec *cmd);
 modret_t *secftp_set_ocsp_timeout(cmd_rec *cmd);
 
-/* Runs the OCSP check of st (when SecureVerifyOrder names ocsp) on leaf,
- * issued by issuer, trusting store for the responder's signature.
- * Returns 0 when the certificate is accepted, -1 when refused, with
- * *reason saying why (static or from session.pool).  Usable from a verify
- * callback at depth 0.
+/* The OCSP check of st (when SecureVerifyOrder names ocsp), run from the
+ * verify callback on the leaf of the chain OpenSSL has just verified, so
+ * that a refusal fails the handshake itself with the fitting alert
+ * (certificate_revoked for a revoked certificate).  Returns 0 when the
+ * certificate is accepted, -1 when refused: the store context's error is
+ * set and *reason says why (static or from session.pool).
  */
-int secftp_revocation_check_cert(X509 *leaf, X509 *issuer, X509_STORE *store,
+int secftp_revocation_verify_leaf(X509_STORE_CTX *store_ctx,
   const struct secftp_settings *st, const char **reason);
-
-/* The same for the client certificate of a finished handshake, with the
- * chain OpenSSL verified.  No client certificate: 0.
- */
-int secftp_revocation_check_peer(SSL *ssl, const struct secftp_settings *st,
-  const char **reason);
 
 #endif /* SECFTP_REVOCATION_H */

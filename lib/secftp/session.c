@@ -139,6 +139,7 @@ void secftp_session_switch_vhost(const struct secftp_settings *st,
   }
 
   sess.settings = *st;
+  sess.sscn_ctx = NULL;
 
   /* The control connection's SSL stays on the context it was made from;
    * the SNI unit moves each connection onto the chosen host's context.
@@ -194,6 +195,7 @@ void secftp_session_logout(const char *how) {
 }
 
 void secftp_session_reset(void) {
+  sess.sscn_ctx = NULL;
   if (sess.state & SECFTP_STATE_IMPLICIT) {
     sess.state = SECFTP_STATE_IMPLICIT|SECFTP_STATE_CTRL_TLS|
       SECFTP_STATE_PBSZ;
@@ -205,6 +207,10 @@ void secftp_session_reset(void) {
   }
 
   secftp_session_announce_prot();
+}
+
+void secftp_session_set_sscn(SSL_CTX *client_ctx) {
+  sess.sscn_ctx = client_ctx;
 }
 
 void secftp_session_allow_relogin(int ok) {

@@ -15,6 +15,7 @@
  *   logout            REIN / AUTH after login (RFC 4217 sections 4.2, 13)
  *   reset             REIN: back to the state at connection open
  *   login             a USER/PASS pair succeeded (again)
+ *   set_sscn          SSCN ON|OFF: TLS client or server on data connections
  *   end               the session is over
  *
  * Other units read the state through secftp_sess, a read-only view: a
@@ -60,6 +61,12 @@ struct secftp_session {
 
   /* Data protection level: 'C' (clear) or 'P' (private). */
   char prot;
+
+  /* SSCN ON: the client context protected data connections are made
+   * with (this server is the TLS client of a site-to-site transfer);
+   * NULL: SSCN OFF, the TLS server as usual.
+   */
+  SSL_CTX *sscn_ctx;
 
   /* Logged out at the protocol level by REIN or AUTH after login
    * (rfc4217): only the account below may log in again, with USER (then
@@ -202,6 +209,11 @@ void secftp_session_allow_relogin(int ok);
  * the client), or the login again after a logout.
  */
 void secftp_session_login(void);
+
+/* SSCN ON (client_ctx, the server's TLS client context) or OFF (NULL);
+ * REIN and a virtual host switch turn it off.
+ */
+void secftp_session_set_sscn(SSL_CTX *client_ctx);
 
 /* USER name is the name the client certificate maps to: the binding of
  * the certificate permission to exactly this USER.

@@ -370,22 +370,13 @@ static int drive_until_done(SSL *ssl, int fd, int (*step)(SSL *),
   }
 }
 
-SSL *secftp_tls_accept(SSL_CTX *ctx, int fd, long timeout,
+/* Runs step (SSL_accept or SSL_connect) on ssl to the end of the
+ * handshake, bounded by timeout seconds.  Returns ssl, or NULL (ssl freed)
+ * with *problem set.
+ */
+static SSL *run_handshake(SSL *ssl, int fd, int (*step)(SSL *), long timeout,
     const char **problem) {
-  SSL *ssl;
   int flags, res, switch_mode;
-
-  ssl = SSL_new(ctx);
-  if (ssl == NULL ||
-      SSL_set_fd(ssl, fd) != 1 ||
-      secftp_sni_prepare(ssl) < 0) {
-    secftp_log_openssl_errors("unable to start a TLS connection");
-    SSL_free(ssl);
-    *problem = "out of resources";
-    return NULL;
-  }
-
-  secftp_reuse_prepare(ssl, fd);
 
   /* Non-blocking for the handshake only, so that SecureHandshakeTimeout
    * bounds it; later I/O keeps ProFTPD's blocking semantics.  Data
@@ -397,7 +388,7 @@ SSL *secftp_tls_accept(SSL_CTX *ctx, int fd, long timeout,
     (void) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
   }
 
-  res = drive_until_done(ssl, fd, SSL_accept, time(NULL) + timeout);
+  res = drive_until_done(ssl, fd, step, time(NULL) + timeout);
 
   if (switch_mode) {
     (void) fcntl(fd, F_SETFL, flags);
@@ -414,6 +405,40 @@ SSL *secftp_tls_accept(SSL_CTX *ctx, int fd, long timeout,
   secftp_log_openssl_errors("TLS handshake");
   SSL_free(ssl);
   return NULL;
+}
+
+SSL *secftp_tls_accept(SSL_CTX *ctx, int fd, long timeout,
+    const char **problem) {
+  SSL *ssl;
+
+  ssl = SSL_new(ctx);
+  if (ssl == NULL ||
+      SSL_set_fd(ssl, fd) != 1 ||
+      secftp_sni_prepare(ssl) < 0) {
+    secftp_log_openssl_errors("unable to start a TLS connection");
+    SSL_free(ssl);
+    *problem = "out of resources";
+    return NULL;
+  }
+
+  secftp_reuse_prepare(ssl, fd);
+  return run_handshake(ssl, fd, SSL_accept, timeout, problem);
+}
+
+SSL *secftp_tls_connect(SSL_CTX *ctx, int fd, long timeout,
+    const char **problem) {
+  SSL *ssl;
+
+  ssl = SSL_new(ctx);
+  if (ssl == NULL ||
+      SSL_set_fd(ssl, fd) != 1) {
+    secftp_log_openssl_errors("unable to start a TLS connection");
+    SSL_free(ssl);
+    *problem = "out of resources";
+    return NULL;
+  }
+
+  return run_handshake(ssl, fd, SSL_connect, timeout, problem);
 }
 
 int secftp_tls_read(SSL *ssl, char *buf, size_t len) {

@@ -38,6 +38,12 @@ struct secftp_settings *secftp_tls_server_settings_rw(server_rec *s);
 SSL *secftp_tls_accept(SSL_CTX *ctx, int fd, long timeout,
   const char **problem);
 
+/* The same as a TLS client (SSCN ON: a site-to-site data connection),
+ * with a client context.
+ */
+SSL *secftp_tls_connect(SSL_CTX *ctx, int fd, long timeout,
+  const char **problem);
+
 /* Reads up to len bytes.  Returns the count, 0 at a clean close_notify, or
  * -1 with errno set (ECONNRESET for a connection cut without close_notify).
  */

@@ -90,6 +90,9 @@ const struct secftp_token secftp_option_tokens[] = {
   { "StrictSNI", SECFTP_OPT_STRICT_SNI },
   { "OCSPSoftFail", SECFTP_OPT_OCSP_SOFT_FAIL },
   { "LogDataHandshakes", SECFTP_OPT_LOG_DATA_HANDSHAKES },
+  { "CertMustNameClientIP", SECFTP_OPT_CERT_MUST_NAME_CLIENT_IP },
+  { "CertMustNameClientHost", SECFTP_OPT_CERT_MUST_NAME_CLIENT_HOST },
+  { "CertMustHaveCN", SECFTP_OPT_CERT_MUST_HAVE_CN },
   { NULL, 0 }
 };
 

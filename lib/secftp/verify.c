@@ -8,10 +8,11 @@
 
 #include "secftp/verify.h"
 #include "secftp/confpos.h"
-#include "secftp/confpos.h"
+#include "secftp/addrbind.h"
 #include "secftp/dn.h"
 #include "secftp/log.h"
 #include "secftp/ocsp.h"
+#include "secftp/revocation.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -81,6 +82,44 @@ const char *secftp_verify_check_path(pool *p, const char *directive,
   return NULL;
 }
 
+/* Where each server context keeps the settings its verification needs. */
+static int settings_idx = -1;
+
+/* The module's own checks of the leaf, once OpenSSL has verified the
+ * whole chain (the callback sees depth 0 last): OCSP and the address
+ * binding.  A refusal here fails the handshake itself, with the alert
+ * that the error set on store_ctx calls for.
+ */
+static int verify_leaf(X509_STORE_CTX *store_ctx) {
+  const struct secftp_settings *st = NULL;
+  const char *reason = NULL;
+  SSL *ssl;
+  char *subject;
+
+  /* The settings of the context the connection now uses: the virtual
+   * host that SNI chose, if it did.
+   */
+  ssl = X509_STORE_CTX_get_ex_data(store_ctx,
+    SSL_get_ex_data_X509_STORE_CTX_idx());
+  if (ssl != NULL &&
+      settings_idx >= 0) {
+    st = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), settings_idx);
+  }
+
+  if (st == NULL ||
+      (secftp_revocation_verify_leaf(store_ctx, st, &reason) == 0 &&
+       secftp_addrbind_verify_leaf(store_ctx, st, &reason) == 0)) {
+    return 1;
+  }
+
+  subject = secftp_dn_format_x509(X509_get_subject_name(
+    X509_STORE_CTX_get_current_cert(store_ctx)));
+  secftp_log("client certificate refused: subject '%s': %s",
+    subject != NULL ? subject : "(unknown)", reason);
+  free(subject);
+  return 0;
+}
+
 /* Logs why OpenSSL refused a client certificate; the handshake then fails
  * with the matching alert.
  */
@@ -90,7 +129,8 @@ static int verify_cb(int ok, X509_STORE_CTX *store_ctx) {
   int err;
 
   if (ok) {
-    return ok;
+    return X509_STORE_CTX_get_error_depth(store_ctx) == 0 ?
+      verify_leaf(store_ctx) : ok;
   }
 
   err = X509_STORE_CTX_get_error(store_ctx);
@@ -136,6 +176,10 @@ static const char *settings_problem(const struct secftp_settings *st) {
   if (st->port_access->nelts > 0 &&
       st->login != SECFTP_LOGIN_VERIFY_USER) {
     return "SecurePortAccess applies only with SecureLogin verify_user";
+  }
+
+  if (secftp_addrbind_settings_problem(st) != NULL) {
+    return secftp_addrbind_settings_problem(st);
   }
 
   if (st->crl_path != NULL &&
@@ -236,6 +280,21 @@ static int verify_mode(int login) {
   }
 }
 
+/* A copy of st (in s's pool) on ctx, for the verify callback. */
+static int keep_settings(SSL_CTX *ctx, server_rec *s,
+    const struct secftp_settings *st) {
+  struct secftp_settings *copy;
+
+  if (settings_idx < 0) {
+    settings_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+  }
+
+  copy = pcalloc(s->pool, sizeof(*copy));
+  *copy = *st;
+  return settings_idx >= 0 &&
+    SSL_CTX_set_ex_data(ctx, settings_idx, copy) == 1 ? 0 : -1;
+}
+
 int secftp_verify_setup(SSL_CTX *ctx, server_rec *s,
     const struct secftp_settings *st) {
   const char *problem, *directive = NULL, *path = NULL;
@@ -279,6 +338,12 @@ int secftp_verify_setup(SSL_CTX *ctx, server_rec *s,
         ERR_reason_error_string(code) : strerror(errno),
       secftp_confpos_where(s->pool, s, directive, NULL));
     ERR_clear_error();
+    return -1;
+  }
+
+  if (keep_settings(ctx, s, st) < 0) {
+    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': out of "
+      "resources", s->ServerName);
     return -1;
   }
 

@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
+
+#include <openssl/ocsp.h>
 #include <unistd.h>
 
 #include <openssl/pem.h>
@@ -202,6 +204,7 @@ END_TEST
 START_TEST (ocsp_unreachable_test) {
   char closed[64];
   int p = port + 1;
+  time_t start;
 
   while (connectable(p)) {
     p++;
@@ -209,6 +212,51 @@ START_TEST (ocsp_unreachable_test) {
 
   snprintf(closed, sizeof(closed), "http://127.0.0.1:%d/", p);
   ck_assert_int_eq(query(good, closed, 2), SECFTP_OCSP_UNREACHABLE);
+
+  /* A refused connection fails at once: the timeout (30 s here) bounds
+   * only a responder that does not answer.
+   */
+  start = time(NULL);
+  ck_assert_int_eq(query(good, closed, 30), SECFTP_OCSP_UNREACHABLE);
+  ck_assert_msg(time(NULL) - start < 5, "a refused connection took %lds",
+    (long) (time(NULL) - start));
+}
+END_TEST
+
+START_TEST (ocsp_fetch_keeps_answer_test) {
+  struct secftp_ocsp_answer answer;
+  const unsigned char *p;
+  OCSP_RESPONSE *rsp;
+  char closed[64];
+  int q = port + 1;
+
+  /* A verified answer is kept, DER, as a stapling server sends it. */
+  ck_assert_int_eq(secftp_ocsp_fetch(good, ca, store, url, 5, &answer,
+    reason, sizeof(reason)), SECFTP_OCSP_GOOD);
+  ck_assert_ptr_nonnull(answer.der);
+  p = answer.der;
+  rsp = d2i_OCSP_RESPONSE(NULL, &p, (long) answer.der_len);
+  ck_assert_ptr_nonnull(rsp);
+  ck_assert_int_eq(OCSP_response_status(rsp),
+    OCSP_RESPONSE_STATUS_SUCCESSFUL);
+  OCSP_RESPONSE_free(rsp);
+  /* This responder sets no nextUpdate. */
+  ck_assert_int_eq((int) answer.next_update, 0);
+  OPENSSL_free(answer.der);
+
+  ck_assert_int_eq(secftp_ocsp_fetch(revoked, ca, store, url, 5, &answer,
+    reason, sizeof(reason)), SECFTP_OCSP_REVOKED);
+  ck_assert_ptr_nonnull(answer.der);
+  OPENSSL_free(answer.der);
+
+  /* No answer, nothing kept. */
+  while (connectable(q)) {
+    q++;
+  }
+  snprintf(closed, sizeof(closed), "http://127.0.0.1:%d/", q);
+  ck_assert_int_eq(secftp_ocsp_fetch(good, ca, store, closed, 5, &answer,
+    reason, sizeof(reason)), SECFTP_OCSP_UNREACHABLE);
+  ck_assert_ptr_null(answer.der);
 }
 END_TEST
 
@@ -302,6 +350,7 @@ Suite *tests_get_ocsp_suite(void) {
   tcase_add_test(testcase, ocsp_aia_url_test);
   tcase_add_test(testcase, ocsp_unreachable_test);
   tcase_add_test(testcase, ocsp_timeout_test);
+  tcase_add_test(testcase, ocsp_fetch_keeps_answer_test);
   tcase_add_test(testcase, ocsp_untrusted_signer_test);
   tcase_add_test(testcase, ocsp_bad_args_test);
   tcase_add_test(testcase, ocsp_check_url_test);

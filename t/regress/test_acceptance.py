@@ -49,12 +49,15 @@ BAD_VALUES = {
     "SecureRFCLevel": "rfc959",
     "SecureSessionCache": "memcache",
     "SecureSessionReuse": "sometimes",
+    "SecureStapling": "sometimes",
+    "SecureStaplingResponder": "ldap://ocsp.example/",
     "SecureTicketKeyFile": "relative/ticket.key",
     "SecureTicketKeyLifetime": "12d",
     "SecureVerifyDepth": "deep",
     "SecureVerifyOrder": "ldap",
     "SecureCertificateChain": "relative/chain.pem",
     "SecureCertificateWarning": "soon",
+    "SecureVerifyServer": "maybe",
 }
 
 # Directives that take exactly one value, with a good one: a second value
@@ -76,10 +79,13 @@ ONE_VALUE = {
     "SecureRFCLevel": "rfc4217",
     "SecureSessionCache": "internal",
     "SecureSessionReuse": "required",
+    "SecureStapling": "off",
+    "SecureStaplingResponder": "http://127.0.0.1:9/",
     "SecureTicketKeyLifetime": "12h",
     "SecureVerifyDepth": "9",
     "SecureCertificateChain": "{certs}/ca.crt",
     "SecureCertificateWarning": "30d",
+    "SecureVerifyServer": "on",
 }
 
 

@@ -5,11 +5,11 @@ import os
 import signal
 import socket
 import ssl
-import subprocess
 import time
 
 from harness import (Raw, Server, USERS, cert, check, check_eq, client_context,
                      curl, implicit_vhost, lftp, run, test)
+from ocsppki import Responder, ocsp_pki
 
 
 def name_cert(d, name, org="mod_secftp demo"):
@@ -593,66 +593,6 @@ def masquerade_address_bad_values():
 
 
 # OCSP for client certificates, against `openssl ocsp` on loopback.
-
-OCSP_SERIALS = {"good": "11", "revoked": "12", "unknown": "13"}
-
-
-def ocsp_pki(d, responder_url):
-    """A client CA, a certificate per OCSP_SERIALS entry (with the
-    responder in their AIA), and the responder's index, which knows good
-    and revoked only."""
-    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-         "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-         os.path.join(d, "ca.key"), "-out", os.path.join(d, "ca.crt"),
-         "-days", "2", "-subj", "/O=OCSP test/CN=OCSP test CA",
-         "-addext", "basicConstraints=critical,CA:TRUE",
-         "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"],
-        timeout=60)
-    with open(os.path.join(d, "client.ext"), "w") as f:
-        f.write("extendedKeyUsage=clientAuth\n"
-                "authorityInfoAccess=OCSP;URI:%s\n" % responder_url)
-    for name, serial in OCSP_SERIALS.items():
-        key, crt = os.path.join(d, name + ".key"), os.path.join(d, name + ".crt")
-        run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
-             "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
-             crt + ".csr", "-subj", "/O=OCSP test/CN=%s" % name], timeout=60)
-        run(["openssl", "x509", "-req", "-in", crt + ".csr", "-CA",
-             os.path.join(d, "ca.crt"), "-CAkey", os.path.join(d, "ca.key"),
-             "-set_serial", "0x" + serial, "-days", "2", "-extfile",
-             os.path.join(d, "client.ext"), "-out", crt], timeout=60)
-        check(os.path.exists(crt), "could not issue " + crt)
-    with open(os.path.join(d, "index.txt"), "w") as f:
-        f.write("V\t301231000000Z\t\t11\tunknown\t/O=OCSP test/CN=good\n")
-        f.write("R\t301231000000Z\t240101000000Z\t12\tunknown\t"
-                "/O=OCSP test/CN=revoked\n")
-
-
-class Responder:
-    """openssl ocsp answering for the PKI in d on a loopback port."""
-
-    def __init__(self, d, port):
-        self.d, self.port = d, port
-        self.log = os.path.join(d, "responder-%d.log" % port)
-        ca = os.path.join(d, "ca.crt")
-        self.proc = subprocess.Popen(
-            ["openssl", "ocsp", "-index", os.path.join(d, "index.txt"),
-             "-port", str(port), "-rsigner", ca, "-rkey",
-             os.path.join(d, "ca.key"), "-CA", ca, "-ignore_err",
-             "-nrequest", "40"],
-            stdout=subprocess.DEVNULL, stderr=open(self.log, "w"),
-            start_new_session=True)
-        deadline = time.time() + 10
-        while "waiting for OCSP client" not in open(self.log).read():
-            check(time.time() < deadline and self.proc.poll() is None,
-                  "openssl ocsp did not start: " + open(self.log).read())
-            time.sleep(0.05)
-
-    def stop(self):
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
-            self.proc = None
-
 
 def ocsp_server(name, extra=""):
     srv = Server(name)
