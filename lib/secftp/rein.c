@@ -12,6 +12,7 @@
 #include "secftp/auth.h"
 #include "secftp/ctrltls.h"
 #include "secftp/log.h"
+#include "secftp/loginctx.h"
 #include "secftp/policy.h"
 #include "secftp/reply.h"
 #include "secftp/session.h"
@@ -150,6 +151,13 @@ modret_t *secftp_pre_any(cmd_rec *cmd) {
   }
 
   secftp_session_policy_in(&in);
+  /* The SecureFTP of the context the login lands in: the <Anonymous> area
+   * USER names may allow what the server requires, mod_ifsession's blocks
+   * may change it (SPEC 6.1, loginctx.c).
+   */
+  in.ftp = secftp_loginctx_ftp(pr_cmd_cmp(cmd, PR_CMD_USER_ID) == 0 ?
+    cmd->arg : pr_table_get(session.notes, SECFTP_ORIG_USER_NOTE, NULL));
+
   if (secftp_policy_precmd(&in, cmd->argv[0], cmd->arg, &v) < 0) {
     return PR_DECLINED(cmd);
   }

@@ -1,0 +1,268 @@
+"""The context a login lands in (SPEC 6.1): ProFTPD's Protocols for FTPS,
+SecureFTP in <Anonymous> and mod_ifsession's blocks (the hosting setup:
+anonymous downloads in the clear, real users must AUTH), and startup
+errors for Secure* directives that a mod_ifsession block cannot change."""
+
+import os
+
+from harness import (NOBODY_GID, NOBODY_UID, USERS, Raw, Server, cert, check,
+                     check_eq, client_context, curl, test)
+
+IFSESSION = ["mod_ifsession.c"]
+
+
+def curl_tls(srv, user, path="/"):
+    return curl("--ssl-reqd", "--cacert", cert("ca.crt"), "-u",
+                "%s:%s" % (user, USERS[user]),
+                "ftp://localhost:%d%s" % (srv.port, path))
+
+
+def curl_plain(srv, user, path="/"):
+    return curl("-u", "%s:%s" % (user, USERS[user]),
+                "ftp://localhost:%d%s" % (srv.port, path))
+
+
+def curl_anonymous(srv, path="/pub.txt"):
+    """curl's default login: anonymous, in the clear."""
+    return curl("ftp://localhost:%d%s" % (srv.port, path))
+
+
+def works(r, what):
+    check_eq(r.returncode, 0, "%s (%s)" % (what, r.stderr))
+
+
+def refused(r, what):
+    check(r.returncode != 0, "%s: %s" % (what, r.stdout))
+
+
+def expect(srv, cases):
+    """Runs (client, user, logs_in) cases; returns the last result."""
+    r = None
+    for client, user, ok in cases:
+        r = client(srv, user)
+        (works if ok else refused)(r, "%s as %s" % (client.__name__, user))
+    return r
+
+
+ANON = """
+<Anonymous {dir}/anon>
+  User bob
+  Group nogroup
+  UserAlias anonymous bob
+  %s
+</Anonymous>
+"""
+
+
+def anon_server(name, conf, anon_extra):
+    srv = Server(name, conf=conf + ANON % anon_extra)
+    d = os.path.join(srv.dir, "anon")
+    os.makedirs(d)
+    with open(os.path.join(d, "pub.txt"), "w") as f:
+        f.write("public file\n")
+    for p in (d, os.path.join(d, "pub.txt")):
+        os.chown(p, NOBODY_UID, NOBODY_GID)
+    return srv
+
+
+# Protocols
+
+@test
+def protocols_without_ftps_refuses_protected_logins():
+    with Server("proto_ftp", conf="Protocols ftp\n") as srv:
+        r = curl_tls(srv, "alice")
+        refused(r, "curl logged in over TLS")
+        check("hello.txt" not in r.stdout, "listing over TLS")
+        r = curl_plain(srv, "alice")
+        works(r, "plain curl")
+        check("hello.txt" in r.stdout, "plain listing")
+        check(srv.wait_log(r"login of alice refused \(Protocols\)"),
+              "no log line for the Protocols refusal: " + srv.log())
+
+
+@test
+def protocols_reply_is_530_and_closes():
+    with Server("proto_raw", conf="Protocols ftp\n") as srv:
+        c = Raw(srv.port)
+        c.reply()
+        check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH TLS")
+        c.starttls()
+        check_eq(c.cmd("USER alice")[0], 331, "USER")
+        code, text = c.cmd("PASS " + USERS["alice"])
+        check_eq(code, 530, "PASS under Protocols ftp")
+        check("Protocols" in text, "reply should name Protocols: " + text)
+        check(c.closed(), "the connection stayed open")
+
+
+@test
+def protocols_with_ftps_allows_protected_logins():
+    with Server("proto_both", conf="Protocols ftp ftps\n") as srv:
+        r = curl_tls(srv, "alice")
+        works(r, "curl over TLS")
+        check("hello.txt" in r.stdout, "listing")
+
+
+@test
+def protocols_ftps_only_refuses_plain_logins():
+    with Server("proto_ftps", conf="Protocols ftps\n") as srv:
+        expect(srv, [(curl_plain, "alice", False), (curl_tls, "alice", True)])
+
+
+@test
+def protocols_in_ifuser():
+    conf = "<IfUser alice>\n  Protocols ftp\n</IfUser>\n"
+    with Server("proto_ifuser", conf=conf, modules=IFSESSION) as srv:
+        r = expect(srv, [(curl_tls, "alice", False),
+                         (curl_plain, "alice", True), (curl_tls, "bob", True)])
+        check("hello.txt" in r.stdout, "bob's listing")
+
+
+@test
+def protocols_in_ifclass():
+    conf = ("<Class loopback>\n  From 127.0.0.1\n</Class>\n"
+            "<IfClass loopback>\n  Protocols ftp\n</IfClass>\n")
+    with Server("proto_ifclass", conf=conf, modules=IFSESSION) as srv:
+        for user in ("alice", "bob"):
+            r = curl_tls(srv, user)
+            refused(r, "%s logged in over TLS" % user)
+        r = curl_plain(srv, "bob")
+        works(r, "bob in the clear")
+        check(srv.wait_log(r"login of bob refused \(Protocols\)"),
+              "no log line: " + srv.log())
+
+
+# SecureFTP per context
+
+@test
+def hosting_anonymous_clear_real_users_tls():
+    """Server SecureFTP required, the <Anonymous> area allowed."""
+    srv = anon_server("hosting_anon", "SecureFTP required\n",
+                      "SecureFTP allowed")
+    with srv:
+        r = curl_anonymous(srv)
+        works(r, "anonymous download")
+        check_eq(r.stdout, "public file\n", "anonymous download")
+        r = curl_plain(srv, "alice")
+        refused(r, "alice logged in in the clear")
+        r = curl_tls(srv, "alice", "/hello.txt")
+        works(r, "alice over TLS")
+        check_eq(r.stdout, "hello from alice\n", "alice's file")
+        c = Raw(srv.port)
+        c.reply()
+        code, text = c.cmd("USER alice")
+        check_eq(code, 530, "USER alice in the clear")
+        check("SecureFTP" in text, "reply should name SecureFTP: " + text)
+        check_eq(c.cmd("USER anonymous")[0], 331, "USER anonymous")
+
+
+@test
+def anonymous_may_require_tls_too():
+    """Server SecureFTP allowed, the <Anonymous> area required."""
+    srv = anon_server("anon_required", "", "SecureFTP required")
+    with srv:
+        r = curl_anonymous(srv)
+        refused(r, "anonymous logged in in the clear")
+        r = curl("--ssl-reqd", "--cacert", cert("ca.crt"),
+                 "ftp://localhost:%d/pub.txt" % srv.port)
+        works(r, "anonymous over TLS")
+        check_eq(r.stdout, "public file\n", "anonymous over TLS")
+        r = curl_plain(srv, "alice")
+        works(r, "alice in the clear")
+
+
+@test
+def hosting_ifuser_requires_tls():
+    """Server SecureFTP allowed, <IfUser alice> required: decided at PASS."""
+    conf = "<IfUser alice>\n  SecureFTP required\n</IfUser>\n"
+    with Server("ifuser_required", conf=conf, modules=IFSESSION) as srv:
+        r = curl_plain(srv, "alice")
+        refused(r, "alice logged in in the clear")
+        check("hello.txt" not in r.stdout, "alice's listing")
+        check(srv.wait_log(r"login of alice refused \(SecureFTP required\)"),
+              "no log line: " + srv.log())
+        r = curl_tls(srv, "alice")
+        works(r, "alice over TLS")
+        r = curl_plain(srv, "bob")
+        works(r, "bob in the clear")
+        check("hello.txt" in r.stdout, "bob's listing")
+
+
+@test
+def ifgroup_and_ifclass_require_tls():
+    for block in ("<IfGroup nogroup>", "<IfClass loopback>"):
+        conf = ("<Class loopback>\n  From 127.0.0.1\n</Class>\n"
+                "%s\n  SecureFTP required\n</%s>\n" % (
+                    block, block.split()[0][1:]))
+        with Server("ifblock_required", conf=conf, modules=IFSESSION) as srv:
+            expect(srv, [(curl_plain, "bob", False), (curl_tls, "bob", True)])
+
+
+@test
+def ifuser_may_allow_what_the_server_requires():
+    """Server required, <IfUser bob> allowed: USER bob is refused before
+    AUTH all the same (mod_ifsession merges after the password), so the
+    password never goes out in the clear; only <Anonymous> can relax it."""
+    conf = ("SecureFTP required\n"
+            "<IfUser bob>\n  SecureFTP allowed\n</IfUser>\n")
+    with Server("ifuser_allowed", conf=conf, modules=IFSESSION) as srv:
+        expect(srv, [(curl_plain, "bob", False), (curl_tls, "bob", True)])
+
+
+# No silent no-ops
+
+ONCE_READ = [
+    "SecureSessionReuse allowed",
+    "SecureLogin optional",
+    "SecurePassword required",
+    "SecureCtrlConn private",
+    "SecureOptions StdEnvVars",
+    "SecureHandshakeTimeout 5",
+    "SecureVerifyDepth 3",
+    "SecureProtocol TLSv1.3",
+    "SecurePortAccess alice",
+    "CipherSuite TLS_AES_128_GCM_SHA256",
+    "SecureFTPLog none",
+]
+
+
+@test
+def once_read_directives_refused_in_ifuser():
+    conf = "<IfUser alice>\n%s\n</IfUser>\n" % "\n".join(
+        "  " + d for d in ONCE_READ)
+    out = Server("noop_ifuser", conf=conf,
+                 modules=IFSESSION).start_expecting_failure()
+    for d in ONCE_READ:
+        name = d.split()[0]
+        check("%s is not allowed in <IfUser>" % name in out,
+              "startup output should refuse %s in <IfUser>: %s" % (name, out))
+
+
+@test
+def session_reuse_refused_in_each_ifsession_block():
+    for block in ("<IfUser alice>", "<IfGroup nogroup>",
+                  "<IfClass loopback>", "<IfAuthenticated>"):
+        tag = block.split()[0].rstrip(">") + ">"
+        conf = ("<Class loopback>\n  From 127.0.0.1\n</Class>\n"
+                "%s\n  SecureSessionReuse allowed\n</%s\n" % (block, tag[1:]))
+        out = Server("noop_block", conf=conf,
+                     modules=IFSESSION).start_expecting_failure()
+        check("SecureSessionReuse is not allowed in %s" % tag in out,
+              "%s: startup output should name the directive and the block: "
+              "%s" % (block, out))
+
+
+@test
+def login_time_directives_accepted_in_ifuser():
+    conf = ("<IfUser alice>\n  SecureFTP required\n"
+            "  SecureDataConn private\n</IfUser>\n")
+    with Server("ifuser_ok", conf=conf, modules=IFSESSION) as srv:
+        c = Raw(srv.port)
+        check_eq(c.reply()[0], 220, "greeting")
+
+
+@test
+def secure_login_refused_in_anonymous():
+    srv = anon_server("anon_login", "", "SecureLogin optional")
+    out = srv.start_expecting_failure()
+    check("SecureLogin" in out and "<Anonymous>" in out,
+          "startup output should name SecureLogin and <Anonymous>: " + out)
