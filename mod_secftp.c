@@ -22,6 +22,7 @@
 #include "secftp/ctrl.h"
 #include "secftp/ctrltls.h"
 #include "secftp/data.h"
+#include "secftp/facts.h"
 #include "secftp/keys.h"
 #include "secftp/fleet.h"
 #include "secftp/log.h"
@@ -135,6 +136,7 @@ static int secftp_sess_init(void) {
   secftp_ctrl_add_feats();
   secftp_ctrl_add_help();
   secftp_certuser_sess_init();
+  secftp_facts_sess_init();
   secftp_auth_sess_init();
 
   if (st->implicit) {
