@@ -127,21 +127,8 @@ static int protocols_exclude_ftps(void) {
   return TRUE;
 }
 
-/* The LOG_CMD phase, not POST_CMD: mod_ifsession merges <IfUser> and
- * <IfGroup> in its POST_CMD handler for PASS, and a module loaded after
- * mod_ifsession (Debian's conf.d/ follows modules.conf) runs its POST_CMD
- * handlers first.  Every POST_CMD handler has run by LOG_CMD, and the 230
- * is still queued (ProFTPD's main.c flushes replies after LOG_CMD).
- */
-modret_t *secftp_loginctx_post_login(cmd_rec *cmd) {
-  int protected;
-
-  if (!secftp_session_enabled() ||
-      !secftp_session_logged_in()) {
-    return PR_DECLINED(cmd);
-  }
-
-  protected = (secftp_sess.state & SECFTP_STATE_CTRL_TLS) != 0;
+void secftp_loginctx_check_login(void) {
+  int protected = (secftp_sess.state & SECFTP_STATE_CTRL_TLS) != 0;
 
   /* RFC 4217 section 6: a login over a control connection that CCC
    * cleared afterwards was protected when it counted.
@@ -151,13 +138,26 @@ modret_t *secftp_loginctx_post_login(cmd_rec *cmd) {
       secftp_loginctx_ftp(NULL) == SECFTP_FTP_REQUIRED) {
     refuse_login("SecureFTP required", "this account must protect the "
       "control connection with AUTH TLS first");
-    return PR_DECLINED(cmd);
+    return;
   }
 
   if (protected &&
       protocols_exclude_ftps()) {
     refuse_login("Protocols", "ftps is not among the protocols allowed "
       "for this login");
+  }
+}
+
+/* The LOG_CMD phase, not POST_CMD: mod_ifsession merges <IfUser> and
+ * <IfGroup> in its POST_CMD handler for PASS, and a module loaded after
+ * mod_ifsession (Debian's conf.d/ follows modules.conf) runs its POST_CMD
+ * handlers first.  Every POST_CMD handler has run by LOG_CMD, and the 230
+ * is still queued (ProFTPD's main.c flushes replies after LOG_CMD).
+ */
+modret_t *secftp_loginctx_post_login(cmd_rec *cmd) {
+  if (secftp_session_enabled() &&
+      secftp_session_logged_in()) {
+    secftp_loginctx_check_login();
   }
 
   return PR_DECLINED(cmd);

@@ -24,10 +24,15 @@
  */
 int secftp_loginctx_ftp(const char *user);
 
-/* usage: PASS (LOG_CMD, after every module's POST_CMD): a completed login
- * is ended with 530 when its context requires a protected control
- * connection it does not have, or its Protocols list lacks "ftps" while
- * the control connection is protected.
+/* A login just completed: ends the session with 530 when its context
+ * requires a protected control connection it does not have, or its
+ * Protocols list lacks "ftps" while the control connection is protected.
+ * Returns only when the login may go on.
+ */
+void secftp_loginctx_check_login(void);
+
+/* usage: PASS (LOG_CMD, after every module's POST_CMD):
+ * secftp_loginctx_check_login() for the login PASS completed.
  */
 modret_t *secftp_loginctx_post_login(cmd_rec *cmd);
 

@@ -126,6 +126,11 @@ static modret_t *reauth_pass(cmd_rec *cmd) {
 
   secftp_session_login();
 
+  /* The login again answers to Protocols and SecureFTP as the first one
+   * did (the protection may have changed since: AUTH after login).
+   */
+  secftp_loginctx_check_login();
+
   /* mod_auth forgets the USER name on an unsuccessful PASS (and this PASS
    * takes that path, see reauth_user); keep it for the rest of the session.
    */

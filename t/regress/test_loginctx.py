@@ -266,3 +266,50 @@ def secure_login_refused_in_anonymous():
     out = srv.start_expecting_failure()
     check("SecureLogin" in out and "<Anonymous>" in out,
           "startup output should name SecureLogin and <Anonymous>: " + out)
+
+
+# The order of LoadModule lines
+
+def load_ifsession_first(srv):
+    """Rewrites srv's configuration so that mod_ifsession is loaded before
+    mod_secftp (Debian: modules.conf, then conf.d/): mod_secftp's handlers
+    then run before mod_ifsession's."""
+    with open(srv.conf_path) as f:
+        text = f.read()
+    check("LoadModule mod_secftp.c\nLoadModule mod_ifsession.c" in text,
+          "unexpected LoadModule lines")
+    text = text.replace("LoadModule mod_secftp.c\nLoadModule mod_ifsession.c",
+                        "LoadModule mod_ifsession.c\nLoadModule mod_secftp.c")
+    with open(srv.conf_path, "w") as f:
+        f.write(text)
+    return srv
+
+
+@test
+def ifuser_blocks_work_whatever_the_module_order():
+    conf = ("<IfUser alice>\n  SecureFTP required\n</IfUser>\n"
+            "<IfUser bob>\n  Protocols ftp\n</IfUser>\n")
+    srv = load_ifsession_first(Server("ifsession_first", conf=conf,
+                                      modules=IFSESSION))
+    with srv:
+        expect(srv, [(curl_plain, "alice", False), (curl_tls, "alice", True),
+                     (curl_tls, "bob", False), (curl_plain, "bob", True)])
+
+
+@test
+def login_again_after_auth_answers_to_protocols():
+    """A clear login, AUTH TLS after it (a protocol-level logout, RFC 4217
+    section 4.2), and the login again over TLS: Protocols ftp refuses it
+    as it refuses a first one."""
+    with Server("proto_relogin", conf="Protocols ftp\n") as srv:
+        c = Raw(srv.port)
+        c.reply()
+        check_eq(c.cmd("USER alice")[0], 331, "USER")
+        check_eq(c.cmd("PASS " + USERS["alice"])[0], 230, "PASS in the clear")
+        check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH TLS after login")
+        c.starttls()
+        check_eq(c.cmd("USER alice")[0], 331, "USER again")
+        code, text = c.cmd("PASS " + USERS["alice"])
+        check_eq(code, 530, "PASS again over TLS under Protocols ftp")
+        check("Protocols" in text, "reply should name Protocols: " + text)
+        check(c.closed(), "the connection stayed open")
