@@ -6,7 +6,7 @@ errors for Secure* directives that a mod_ifsession block cannot change."""
 import os
 
 from harness import (NOBODY_GID, NOBODY_UID, USERS, Raw, Server, cert, check,
-                     check_eq, client_context, curl, test)
+                     check_eq, client_context, curl, implicit_vhost, test)
 
 IFSESSION = ["mod_ifsession.c"]
 
@@ -92,6 +92,21 @@ def protocols_reply_is_530_and_closes():
         check_eq(code, 530, "PASS under Protocols ftp")
         check("Protocols" in text, "reply should name Protocols: " + text)
         check(c.closed(), "the connection stayed open")
+
+
+@test
+def protocols_without_ftps_refuses_implicit_logins():
+    vhost = implicit_vhost("  Protocols ftp\n")
+    with Server("proto_implicit", vhosts=vhost) as srv:
+        c = Raw(srv.port2, implicit_ctx=client_context())
+        check_eq(c.reply()[0], 220, "greeting")
+        check_eq(c.cmd("USER alice")[0], 331, "USER")
+        code, text = c.cmd("PASS " + USERS["alice"])
+        check_eq(code, 530, "PASS on the implicit port under Protocols ftp")
+        check(c.closed(), "the connection stayed open")
+        check(srv.wait_log(r"login of alice refused \(Protocols\)",
+                           name="secftp-implicit.log"),
+              "no log line: " + srv.log("secftp-implicit.log"))
 
 
 @test
