@@ -41,49 +41,67 @@ static int in_names(const char *const *names, const char *name) {
   return FALSE;
 }
 
-/* The SecureFTP value set directly in conf, or -1. */
-static int ftp_in(xaset_t *conf) {
+/* The value of an int directive set directly in conf, or -1. */
+static int value_in(xaset_t *conf, const char *name) {
   const int *value;
 
   if (conf == NULL) {
     return -1;
   }
 
-  value = get_param_ptr(conf, "SecureFTP", FALSE);
+  value = get_param_ptr(conf, name, FALSE);
   return value != NULL ? *value : -1;
 }
 
-int secftp_loginctx_ftp(const char *user) {
-  config_rec *anon = NULL;
-  int value = -1;
+/* The <Anonymous> area of the session, or the one USER name leads to. */
+static config_rec *anon_of(const char *user) {
+  config_rec *anon;
+  const char *login = user;
+  pool *tmp_pool;
 
   if (session.anon_config != NULL) {
-    anon = session.anon_config;
-
-  } else if (user != NULL &&
-      *user != '\0') {
-    const char *login = user;
-    pool *tmp_pool = make_sub_pool(session.pool);
-
-    /* The <Anonymous> area this USER name leads to, found the way mod_auth
-     * finds it (UserAlias included).
-     */
-    anon = pr_auth_get_anon_config(tmp_pool, &login, NULL, NULL);
-    destroy_pool(tmp_pool);
+    return session.anon_config;
   }
 
+  if (user == NULL ||
+      *user == '\0') {
+    return NULL;
+  }
+
+  /* Found the way mod_auth finds it (UserAlias included). */
+  tmp_pool = make_sub_pool(session.pool);
+  anon = pr_auth_get_anon_config(tmp_pool, &login, NULL, NULL);
+  destroy_pool(tmp_pool);
+  return anon;
+}
+
+/* name's value for a login as user: its <Anonymous> area's own, else the
+ * server's (with the <IfClass> block merged at connection and the
+ * <IfUser>/<IfGroup> blocks merged at login by mod_ifsession), else
+ * fallback.
+ */
+static int login_value(const char *name, const char *user, int fallback) {
+  config_rec *anon;
+  int value = -1;
+
+  anon = anon_of(user);
   if (anon != NULL) {
-    value = ftp_in(anon->subset);
+    value = value_in(anon->subset, name);
   }
 
-  /* The server's own value, with the <IfClass> block merged at connection
-   * and the <IfUser>/<IfGroup> blocks merged at login (mod_ifsession).
-   */
   if (value < 0) {
-    value = ftp_in(main_server->conf);
+    value = value_in(main_server->conf, name);
   }
 
-  return value >= 0 ? value : secftp_sess.settings.ftp;
+  return value >= 0 ? value : fallback;
+}
+
+int secftp_loginctx_ftp(const char *user) {
+  return login_value("SecureFTP", user, secftp_sess.settings.ftp);
+}
+
+int secftp_loginctx_dataconn(const char *user, int fallback) {
+  return login_value("SecureDataConn", user, fallback);
 }
 
 /* Ends the session whose login was just completed: 530 before mod_auth's

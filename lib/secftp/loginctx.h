@@ -24,6 +24,11 @@
  */
 int secftp_loginctx_ftp(const char *user);
 
+/* The same for the server-level SecureDataConn (SECFTP_DATACONN_*), which
+ * also decides whether login needs AUTH; fallback when none is set.
+ */
+int secftp_loginctx_dataconn(const char *user, int fallback);
+
 /* A login just completed: ends the session with 530 when its context
  * requires a protected control connection it does not have, or its
  * Protocols list lacks "ftps" while the control connection is protected.

@@ -150,18 +150,21 @@ static modret_t *reauth_pass(cmd_rec *cmd) {
 modret_t *secftp_pre_any(cmd_rec *cmd) {
   struct secftp_policy_in in;
   struct secftp_verdict v;
+  const char *user;
 
   if (!secftp_session_enabled()) {
     return PR_DECLINED(cmd);
   }
 
   secftp_session_policy_in(&in);
-  /* The SecureFTP of the context the login lands in: the <Anonymous> area
-   * USER names may allow what the server requires, mod_ifsession's blocks
-   * may change it (SPEC 6.1, loginctx.c).
+  /* The SecureFTP and SecureDataConn of the context the login lands in:
+   * the <Anonymous> area USER names may allow what the server requires,
+   * mod_ifsession's blocks may change them (SPEC 6.1, loginctx.c).
    */
-  in.ftp = secftp_loginctx_ftp(pr_cmd_cmp(cmd, PR_CMD_USER_ID) == 0 ?
-    cmd->arg : pr_table_get(session.notes, SECFTP_ORIG_USER_NOTE, NULL));
+  user = pr_cmd_cmp(cmd, PR_CMD_USER_ID) == 0 ? cmd->arg :
+    pr_table_get(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
+  in.ftp = secftp_loginctx_ftp(user);
+  in.dataconn = secftp_loginctx_dataconn(user, in.dataconn);
 
   if (secftp_policy_precmd(&in, cmd->argv[0], cmd->arg, &v) < 0) {
     return PR_DECLINED(cmd);

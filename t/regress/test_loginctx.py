@@ -148,26 +148,42 @@ def protocols_in_ifclass():
 
 # SecureFTP per context
 
+def anonymous_clear_alice_refused(srv, policy):
+    """The anonymous download works in the clear; USER alice before AUTH
+    gets 530 naming policy, and USER anonymous 331."""
+    r = curl_anonymous(srv)
+    works(r, "anonymous download")
+    check_eq(r.stdout, "public file\n", "anonymous download")
+    c = Raw(srv.port)
+    c.reply()
+    code, text = c.cmd("USER alice")
+    check_eq(code, 530, "USER alice in the clear")
+    check(policy in text, "reply should name %s: %s" % (policy, text))
+    check_eq(c.cmd("USER anonymous")[0], 331, "USER anonymous")
+
+
 @test
 def hosting_anonymous_clear_real_users_tls():
     """Server SecureFTP required, the <Anonymous> area allowed."""
     srv = anon_server("hosting_anon", "SecureFTP required\n",
                       "SecureFTP allowed")
     with srv:
-        r = curl_anonymous(srv)
-        works(r, "anonymous download")
-        check_eq(r.stdout, "public file\n", "anonymous download")
+        anonymous_clear_alice_refused(srv, "SecureFTP")
         r = curl_plain(srv, "alice")
         refused(r, "alice logged in in the clear")
         r = curl_tls(srv, "alice", "/hello.txt")
         works(r, "alice over TLS")
         check_eq(r.stdout, "hello from alice\n", "alice's file")
-        c = Raw(srv.port)
-        c.reply()
-        code, text = c.cmd("USER alice")
-        check_eq(code, 530, "USER alice in the clear")
-        check("SecureFTP" in text, "reply should name SecureFTP: " + text)
-        check_eq(c.cmd("USER anonymous")[0], 331, "USER anonymous")
+
+
+@test
+def hosting_anonymous_clear_under_dataconn_private():
+    """Server SecureDataConn private (which requires AUTH before login),
+    the <Anonymous> area SecureDataConn clear."""
+    srv = anon_server("anon_dataconn", "SecureDataConn private\n",
+                      "SecureDataConn clear")
+    with srv:
+        anonymous_clear_alice_refused(srv, "SecureDataConn")
 
 
 @test
