@@ -229,6 +229,20 @@ def ifgroup_and_ifclass_require_tls():
 
 
 @test
+def ifclass_requirement_refuses_user_before_the_password():
+    """mod_ifsession merges <IfClass> when the connection opens: USER is
+    refused before AUTH, and the password never goes out in the clear."""
+    conf = ("<Class loopback>\n  From 127.0.0.1\n</Class>\n"
+            "<IfClass loopback>\n  SecureFTP required\n</IfClass>\n")
+    with Server("ifclass_user", conf=conf, modules=IFSESSION) as srv:
+        c = Raw(srv.port)
+        c.reply()
+        code, text = c.cmd("USER bob")
+        check_eq(code, 530, "USER before AUTH")
+        check("SecureFTP" in text, "reply should name SecureFTP: " + text)
+
+
+@test
 def ifuser_may_allow_what_the_server_requires():
     """Server required, <IfUser bob> allowed: USER bob is refused before
     AUTH all the same (mod_ifsession merges after the password), so the
