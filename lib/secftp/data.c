@@ -97,8 +97,13 @@ int secftp_data_postopen(pr_netio_stream_t *nstrm) {
   }
 
   if (secftp_reuse_check(ssl, &why) < 0) {
-    return refuse_connection(PR_NETIO_FD(nstrm), ssl, why);
+    char offered[128];
+
+    pr_snprintf(offered, sizeof(offered), "the client offered %s", why);
+    return refuse_connection(PR_NETIO_FD(nstrm), ssl, offered);
   }
+
+  secftp_reuse_issue_transfer_ticket(ssl, FALSE);
 
   (void) secftp_netio_attach(session.d->instrm, ssl);
   (void) secftp_netio_attach(session.d->outstrm, ssl);
@@ -151,6 +156,7 @@ void secftp_data_finish(pr_netio_stream_t *nstrm) {
     /* close_notify after the last records, in the same write(2), before
      * the FIN: a client tells a complete transfer from a cut one by it.
      */
+    secftp_reuse_issue_transfer_ticket(ssl, TRUE);
     ERR_clear_error();
     (void) SSL_shutdown(ssl);
     (void) secftp_bulk_flush(ssl, timeout);
@@ -581,7 +587,7 @@ modret_t *secftp_data_pre_cmd(cmd_rec *cmd) {
      * again, right before the transfer, that the data is protected.
      */
     secftp_session_announce_prot();
-    secftp_reuse_refresh_tickets();
+    secftp_reuse_before_transfer();
 
     /* Listings are small; ProFTPD keeps a transfer buffer in its pools
      * for the rest of the session, so only file transfers get a big one.

@@ -6,9 +6,11 @@
  * address and port under that name, and moves the connection onto that
  * host's context before OpenSSL negotiates anything (version, cipher,
  * certificate), so that all of it follows the chosen host.  The SSL keeps
- * the listening context as its session context: the TLS session cache and
- * ticket keys stay one per connection address, so data connections, which
- * take the same route (secftp_sni_prepare), resume the control session.
+ * the listening context as its session context (OpenSSL's cache and
+ * callbacks), but takes the chosen host's session-id context and ticket
+ * keys with it (vhostid.h, ticketcb.h): a session made under one host never
+ * resumes under another.  Data connections take the same route
+ * (secftp_sni_prepare) and resume the control session.
  *
  * Switching ProFTPD's main_server cannot safely happen inside an OpenSSL
  * callback (nor inside sess_init, for implicit FTPS), so the switch is
@@ -156,6 +158,15 @@ static int client_sni(SSL *ssl, char *name, size_t name_len) {
   return 1;
 }
 
+/* This session now follows st (ctx's host): its settings and its
+ * SecureFTPLog.
+ */
+static void follow_settings(const struct secftp_settings *st, SSL_CTX *ctx) {
+  secftp_session_switch_vhost(st, ctx);
+  secftp_log_close();
+  (void) secftp_log_open(st->log_path);
+}
+
 static int client_hello_cb(SSL *ssl, int *al, void *arg) {
   char name[SECFTP_SNI_NAME_MAX + 1];
   const struct secftp_settings *st;
@@ -232,7 +243,15 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
   vhost_ctx = ctx;
   vhost_settings = st;
   pending_server = named;
+
+  /* From the handshake on, the chosen host decides (doc/session-reuse.md,
+   * "The handshake's vhost governs"): its certificate map, login and data
+   * policies and log apply to what follows this handshake, although
+   * main_server changes only after the AUTH reply.  The address owner's
+   * log keeps the routing decision.
+   */
   secftp_log("SNI '%s' selects virtual host '%s'", name, named->ServerName);
+  follow_settings(st, ctx);
   return SSL_CLIENT_HELLO_SUCCESS;
 }
 
@@ -276,9 +295,8 @@ static void sess_reinit_ev(const void *event_data, void *user_data) {
 
   vhost_ctx = secftp_tls_server_ctx(main_server);
   vhost_settings = st;
+  follow_settings(st, vhost_ctx);
 
-  secftp_log_close();
-  (void) secftp_log_open(st->log_path);
   pr_trace_msg(SECFTP_TRACE_TLS, 5, "now following the configuration of "
     "server '%s'", main_server->ServerName);
 }

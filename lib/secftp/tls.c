@@ -10,14 +10,12 @@
 #include "secftp/reuse.h"
 #include "secftp/sni.h"
 #include "secftp/verify.h"
+#include "secftp/vhostid.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <poll.h>
-
-/* Ties the data connections' sessions to this module's contexts. */
-static const unsigned char session_id_context[] = "mod_secftp";
 
 struct server_tls {
   struct server_tls *next;
@@ -269,8 +267,7 @@ static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
        SSL_CTX_set_cipher_list(ctx, st->tls12_ciphers) != 1) ||
       SSL_CTX_set_ciphersuites(ctx, st->tls13_ciphers) != 1 ||
       SSL_CTX_set1_groups_list(ctx, st->groups) != 1 ||
-      SSL_CTX_set_session_id_context(ctx, session_id_context,
-        sizeof(session_id_context) - 1) != 1 ||
+      secftp_vhostid_setup_ctx(ctx, s, st) < 0 ||
       secftp_reuse_setup_ctx(ctx) < 0 ||
       load_certificates(ctx, s, st) < 0 ||
       secftp_verify_setup(ctx, s, st) < 0 ||
