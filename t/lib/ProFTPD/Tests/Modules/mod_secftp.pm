@@ -52,7 +52,7 @@ my @TEST_NAMES = qw(
   secftp_prot_p_retr
   secftp_prot_p_stor
   secftp_prot_p_many_transfers_tls12_reuse_required
-  secftp_prot_p_many_transfers_tls13
+  secftp_prot_p_many_transfers_tls13_reuse_required
   secftp_prot_c_retr
   secftp_reuse_required_full_handshake_522
   secftp_dataconn_private_dir_refuses_prot_c_521
@@ -530,15 +530,8 @@ sub secftp_prot_p_retr {
   });
 }
 
-# TLS 1.3 tickets are single-use (RFC 8446 appendix C.4): under the
-# default SecureSessionReuse required, a client's second data connection
-# resumes with the ticket its first one got, which SPEC 6.1 accepts but
-# this build does not yet (the session-reuse work in progress).  Until it
-# lands, the TLS 1.3 tests with more than one transfer allow reuse.
-my @TLS13_REUSE_PENDING = ('SecureSessionReuse allowed');
-
 sub secftp_prot_p_stor {
-  shift()->secftp_test(['AllowOverwrite on', @TLS13_REUSE_PENDING], sub {
+  shift()->secftp_test(['AllowOverwrite on'], sub {
     my ($port, $setup) = @_;
     my $ftp = logged_in($port, $setup, 'P');
     my $data = "uploaded over TLS\n";
@@ -558,17 +551,24 @@ sub many_transfers {
   }
 }
 
-# TLS 1.2: every data connection resumes the control connection's session.
-sub secftp_prot_p_many_transfers_tls12_reuse_required {
-  shift()->secftp_test(['SecureSessionReuse required'], sub {
-    many_transfers(logged_in(@_, 'P', SSL_version => 'TLSv1_2'));
+# Under SecureSessionReuse required (the default, written out here) every
+# data connection resumes the control connection's session: with TLS 1.2
+# its session, with TLS 1.3 a fresh single-use ticket per transfer (RFC
+# 8446 appendix C.4, SPEC 6.1).
+sub many_transfers_test {
+  my ($self, $version) = @_;
+
+  $self->secftp_test(['SecureSessionReuse required'], sub {
+    many_transfers(logged_in(@_, 'P', SSL_version => $version));
   });
 }
 
-sub secftp_prot_p_many_transfers_tls13 {
-  shift()->secftp_test([@TLS13_REUSE_PENDING], sub {
-    many_transfers(logged_in(@_, 'P', SSL_version => 'TLSv1_3'));
-  });
+sub secftp_prot_p_many_transfers_tls12_reuse_required {
+  shift()->many_transfers_test('TLSv1_2');
+}
+
+sub secftp_prot_p_many_transfers_tls13_reuse_required {
+  shift()->many_transfers_test('TLSv1_3');
 }
 
 sub secftp_prot_c_retr {
