@@ -377,6 +377,52 @@ def translate_session_cache(block, d):
                    "redis" % kind)
 
 
+# mod_tls's StdEnvVars names (environment, and session notes) and
+# mod_secftp's for the same fact (doc/mod_secftp.html, "Session notes and
+# environment").  The certificate facts follow one pattern, below.
+TLS_ENV_NAMES = {
+    "FTPS": "SECFTP",
+    "TLS_PROTOCOL": "SECFTP_PROTOCOL",
+    "TLS_CIPHER": "SECFTP_CIPHER",
+    "TLS_SESSION_ID": "SECFTP_SESSION_ID",
+    "TLS_LIBRARY_VERSION": "SECFTP_LIBRARY_VERSION",
+    "TLS_CIPHER_KEYSIZE_USED": "SECFTP_CIPHER_KEYSIZE_USED",
+    "TLS_CIPHER_KEYSIZE_POSSIBLE": "SECFTP_CIPHER_KEYSIZE_POSSIBLE",
+    "TLS_SERVER_NAME": "SECFTP_SERVER_NAME",
+}
+TLS_CERT_FACT = re.compile(r"TLS_(CLIENT|SERVER)_(M_VERSION|M_SERIAL|S_DN|I_DN|"
+                           r"V_START|V_END|A_SIG|A_KEY|CERT|CERT_CHAIN\d+)")
+TLS_ENV_REF = re.compile(r"%\{((?:env:|note:)?)(FTPS|TLS_[A-Z0-9_]+)\}")
+
+
+def secftp_fact_name(name):
+    """mod_secftp's name for a mod_tls StdEnvVars name, or None."""
+    if name in TLS_ENV_NAMES:
+        return TLS_ENV_NAMES[name]
+    m = TLS_CERT_FACT.fullmatch(name)
+    if m is None or (m.group(1) == "SERVER" and
+                     m.group(2).startswith("CERT_CHAIN")):
+        return None
+    return "SECFTP_%s_%s" % (m.group(1), m.group(2).replace("M_SERIAL",
+                                                            "SERIAL"))
+
+
+def translate_logformat(block, d):
+    """A LogFormat naming mod_tls's facts (%{TLS_...}e, %{env:...},
+    %{note:...}), with mod_secftp's names."""
+    names = sorted({m.group(2) for m in TLS_ENV_REF.finditer(d.raw)})
+    if not names:
+        return
+    missing = [n for n in names if secftp_fact_name(n) is None]
+    block.add(d, TLS_ENV_REF.sub(lambda m: "%%{%s%s}" % (
+        m.group(1), secftp_fact_name(m.group(2)) or m.group(2)),
+        d.raw.strip()))
+    if missing:
+        block.none(d, "no mod_secftp fact for %s (see the manual's session "
+                   "facts; DN parts are in the whole RFC 4514 DN)" %
+                   ", ".join(missing))
+
+
 class Translator:
     """Collects the TLS directives of one section and writes its block."""
 
@@ -405,6 +451,8 @@ class Translator:
                       (["SecureDataConn " + data] if data else []))
                 if note:
                     b.none(d, note)
+        elif n == "logformat":
+            translate_logformat(b, d)
         elif n == "tlsverifyclient":
             v = one_arg(b, d, set(TLS_VERIFY_CLIENT))
             if v:

@@ -3,6 +3,7 @@
  */
 
 #include "secftp/facts.h"
+#include "secftp/certmap.h"
 #include "secftp/dn.h"
 #include "secftp/session.h"
 #include "secftp/values.h"
@@ -126,12 +127,16 @@ static void publish_cert(pool *p, const char *prefix, X509 *cert) {
 
 static void publish_server_cert(pool *p, SSL *ssl) {
   X509 *cert = SSL_get_certificate(ssl);
+  char serial[512];
 
   if (cert == NULL) {
     return;
   }
 
   publish_cert(p, "SECFTP_SERVER_", cert);
+  if (secftp_certmap_serial(cert, serial, sizeof(serial)) == 0) {
+    secftp_session_set_fact("SECFTP_SERVER_SERIAL", serial);
+  }
   publish_dn("SECFTP_SERVER_", "S_DN", X509_get_subject_name(cert));
   publish_dn("SECFTP_SERVER_", "I_DN", X509_get_issuer_name(cert));
   if (secftp_sess.settings.opts & SECFTP_OPT_EXPORT_CERT_DATA) {

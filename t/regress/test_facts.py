@@ -14,7 +14,7 @@ NAMES = ("SECFTP_SESSION_ID", "SECFTP_SESSION_RESUMED",
          "SECFTP_CIPHER_KEYSIZE_POSSIBLE", "SECFTP_SERVER_NAME",
          "SECFTP_SERVER_M_VERSION", "SECFTP_SERVER_V_START",
          "SECFTP_SERVER_V_END", "SECFTP_SERVER_A_SIG", "SECFTP_SERVER_A_KEY",
-         "SECFTP_SERVER_S_DN", "SECFTP_SERVER_I_DN",
+         "SECFTP_SERVER_S_DN", "SECFTP_SERVER_I_DN", "SECFTP_SERVER_SERIAL",
          "SECFTP_CLIENT_M_VERSION", "SECFTP_CLIENT_V_START",
          "SECFTP_CLIENT_V_END", "SECFTP_CLIENT_A_SIG", "SECFTP_CLIENT_A_KEY")
 
@@ -103,6 +103,9 @@ def mod_tls_std_env_vars_have_secftp_names():
         check(got["SECFTP_SERVER_S_DN"].startswith("CN="),
               "SECFTP_SERVER_S_DN: %r" % got["SECFTP_SERVER_S_DN"])
         check(got["SECFTP_SERVER_I_DN"] != "", "SECFTP_SERVER_I_DN empty")
+        serial = run(["openssl", "x509", "-noout", "-serial", "-in",
+                      cert("server.crt")]).stdout.strip().split("=")[1]
+        check_eq(got["SECFTP_SERVER_SERIAL"], serial, "SECFTP_SERVER_SERIAL")
 
 
 @test
