@@ -297,6 +297,20 @@ def session_reuse_refused_in_each_ifsession_block():
 
 
 @test
+def refused_in_ifuser_inside_global_and_virtualhost():
+    block = "<IfUser alice>\n  SecureLogin optional\n</IfUser>\n"
+    for outer, vhosts in (("<Global>\n%s</Global>\n" % block, ""),
+                          ("", "<VirtualHost 127.0.0.1>\n  Port {port2}\n"
+                           "  SecureEngine on\n  SecureCertificate "
+                           "{certs}/server.crt {certs}/server.key\n%s"
+                           "</VirtualHost>\n" % block)):
+        out = Server("noop_nested", conf=outer, vhosts=vhosts,
+                     modules=IFSESSION).start_expecting_failure()
+        check("SecureLogin is not allowed in <IfUser>" in out,
+              "startup output should refuse SecureLogin in <IfUser>: " + out)
+
+
+@test
 def login_time_directives_accepted_in_ifuser():
     conf = ("<IfUser alice>\n  SecureFTP required\n"
             "  SecureDataConn private\n</IfUser>\n")
