@@ -25,9 +25,11 @@
 #include "secftp/ctrls.h"
 #include "secftp/ctrltls.h"
 #include "secftp/data.h"
+#include "secftp/facts.h"
 #include "secftp/keys.h"
 #include "secftp/fleet.h"
 #include "secftp/log.h"
+#include "secftp/loginctx.h"
 #include "secftp/masq.h"
 #include "secftp/netio.h"
 #include "secftp/revocation.h"
@@ -98,6 +100,13 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
   /* Keys, CAs, CRLs and passphrase programs may need root; at a restart
    * (SIGHUP) the daemon no longer runs as root by default.
    */
+  if (!secftp_loginctx_check_servers()) {
+    pr_log_pri(PR_LOG_ERR, "fatal: " MOD_SECFTP_VERSION
+      ": directives that cannot take effect where they are written, "
+      "refusing to start");
+    pr_session_end(PR_SESS_END_FL_ERROR);
+  }
+
   PRIVS_ROOT
   res = secftp_tls_build_servers();
   if (res == 0) {
@@ -231,6 +240,7 @@ static int secftp_sess_init(void) {
   secftp_ctrl_add_help();
   secftp_sscn_sess_init();
   secftp_certuser_sess_init();
+  secftp_facts_sess_init();
   secftp_auth_sess_init();
   secftp_sessiontab_sess_init();
 
@@ -331,6 +341,8 @@ static cmdtable secftp_cmdtab[] = {
   { POST_CMD_ERR, C_AUTH, G_NONE, secftp_auth_reset,	FALSE,	FALSE },
   { POST_CMD_ERR, C_REIN, G_NONE, secftp_auth_reset,	FALSE,	FALSE },
   { POST_CMD_ERR, C_CCC, G_NONE, secftp_auth_reset,	FALSE,	FALSE },
+  /* The login's own context (<Anonymous>, mod_ifsession): loginctx.c. */
+  { LOG_CMD,	C_PASS,	G_NONE,	secftp_loginctx_post_login, FALSE, FALSE },
   { PRE_CMD,	C_ANY,	G_NONE,	secftp_data_pre_cmd,	FALSE,	FALSE },
   { POST_CMD_ERR, C_ANY, G_NONE, secftp_data_post_err,	FALSE,	FALSE },
   /* The daemon's view of this session (ftpdctl secftp sessions): a few

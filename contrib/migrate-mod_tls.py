@@ -316,15 +316,7 @@ NO_EQUIVALENT = {
 }
 
 # What mod_tls exports (notes; environment with StdEnvVars) -> mod_secftp.
-LOG_VARIABLES = {
-    "FTPS": "SECFTP",
-    "TLS_PROTOCOL": "SECFTP_PROTOCOL",
-    "TLS_CIPHER": "SECFTP_CIPHER",
-    "TLS_CLIENT_S_DN": "SECFTP_CLIENT_S_DN",
-    "TLS_CLIENT_I_DN": "SECFTP_CLIENT_I_DN",
-    "TLS_CLIENT_M_SERIAL": "SECFTP_CLIENT_SERIAL",
-}
-LOG_VARIABLE = re.compile(r"%\{(?:note:)?(FTPS|TLS_[A-Za-z0-9_]+)\}e?")
+LOG_VARIABLE = re.compile(r"%\{(?:env:|note:)?(FTPS|TLS_[A-Za-z0-9_]+)\}e?")
 
 DEFAULT_TLS13 = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
                  "TLS_CHACHA20_POLY1305_SHA256"]
@@ -686,12 +678,41 @@ def translate_session_cache(block, d):
                    "redis" % kind)
 
 
+# mod_tls's StdEnvVars names (environment, and session notes) and
+# mod_secftp's for the same fact (doc/mod_secftp.html, "Session notes and
+# environment").  The certificate facts follow one pattern, below.
+TLS_ENV_NAMES = {
+    "FTPS": "SECFTP",
+    "TLS_PROTOCOL": "SECFTP_PROTOCOL",
+    "TLS_CIPHER": "SECFTP_CIPHER",
+    "TLS_SESSION_ID": "SECFTP_SESSION_ID",
+    "TLS_LIBRARY_VERSION": "SECFTP_LIBRARY_VERSION",
+    "TLS_CIPHER_KEYSIZE_USED": "SECFTP_CIPHER_KEYSIZE_USED",
+    "TLS_CIPHER_KEYSIZE_POSSIBLE": "SECFTP_CIPHER_KEYSIZE_POSSIBLE",
+    "TLS_SERVER_NAME": "SECFTP_SERVER_NAME",
+}
+TLS_CERT_FACT = re.compile(r"TLS_(CLIENT|SERVER)_(M_VERSION|M_SERIAL|S_DN|I_DN|"
+                           r"V_START|V_END|A_SIG|A_KEY|CERT|CERT_CHAIN\d+)")
+
+
+def secftp_fact_name(name):
+    """mod_secftp's name for a mod_tls StdEnvVars name, or None."""
+    if name in TLS_ENV_NAMES:
+        return TLS_ENV_NAMES[name]
+    m = TLS_CERT_FACT.fullmatch(name)
+    if m is None or (m.group(1) == "SERVER" and
+                     m.group(2).startswith("CERT_CHAIN")):
+        return None
+    return "SECFTP_%s_%s" % (m.group(1), m.group(2).replace("M_SERIAL",
+                                                            "SERIAL"))
+
+
 def rewrite_log_variables(line):
     """(rewritten text, [unknown variable names]) of a log format line."""
     unknown = []
 
     def repl(m):
-        name = LOG_VARIABLES.get(m.group(1))
+        name = secftp_fact_name(m.group(1))
         if name is None:
             unknown.append(m.group(1))
             return m.group(0)

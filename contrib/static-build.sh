@@ -11,10 +11,9 @@
 #                                           mod_tls' regression configs)
 #
 # Steps (all under build/, which is reused):
-#   1. source: `apt-get source proftpd-dfsg` into build/proftpd-src/, once.
-#      That needs a deb-src entry; if apt has none, one is added as
-#      /etc/apt/sources.list.d/secftp-deb-src.sources (root; same mirrors
-#      as the deb entries of Debian 12).
+#   1. source: `apt-get source proftpd-dfsg` into build/proftpd-src/, once
+#      (contrib/proftpd-source.sh, which adds a deb-src entry if apt has
+#      none).
 #   2. a fresh copy of that source in build/static/proftpd/, with this tree
 #      copied to contrib/mod_secftp/ and `autoconf -o configure config.m4`
 #      run there,
@@ -29,7 +28,6 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/build
-srcdir=$build/proftpd-src
 work=$build/static
 jobs=${SECFTP_JOBS:-2}
 
@@ -43,49 +41,8 @@ for tool in $tools; do
     die "$tool not found (apt-get install dpkg-dev autoconf gcc make openssl python3)"
 done
 
-# 1. The source, once.
-have_deb_src() {
-  grep -rqsE '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' \
-    /etc/apt/sources.list /etc/apt/sources.list.d/
-}
-
-# The unpacked source tree, if there is one.
-find_tree() {
-  for d in "$srcdir"/proftpd-dfsg-*/; do
-    [ -d "$d" ] && { printf '%s\n' "${d%/}"; return 0; }
-  done
-  return 0
-}
-
-tree=$(find_tree)
-if [ -z "$tree" ]; then
-  if ! have_deb_src; then
-    [ "$(id -u)" = 0 ] || die "no deb-src entry in apt's sources (run as root to add one)"
-    say "adding a deb-src entry for bookworm"
-    cat >/etc/apt/sources.list.d/secftp-deb-src.sources <<'SOURCES'
-# Added by mod_secftp's contrib/static-build.sh: source packages, for
-# `apt-get source proftpd-dfsg`.
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SOURCES
-    apt-get update -qq || die "apt-get update"
-  fi
-  say "fetching the proftpd-dfsg source"
-  rm -rf "$srcdir" && mkdir -p "$srcdir"
-  (cd "$srcdir" && apt-get source -qq proftpd-dfsg) >"$build/apt-source.log" 2>&1 ||
-    { cat "$build/apt-source.log" >&2; die "apt-get source proftpd-dfsg"; }
-  tree=$(find_tree)
-  [ -n "$tree" ] || die "apt-get source left no proftpd-dfsg-* directory"
-fi
+# 1. The source, once (contrib/proftpd-source.sh).
+tree=$("$top/contrib/proftpd-source.sh") || die "no proftpd source"
 if [ "${1:-}" = --source-only ]; then
   printf '%s\n' "$tree"
   exit 0

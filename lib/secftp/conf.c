@@ -22,7 +22,7 @@ struct enum_directive {
 };
 
 static const struct enum_directive enum_directives[] = {
-  { "SecureFTP", secftp_ftp_tokens, SECFTP_SERVER_CTX },
+  { "SecureFTP", secftp_ftp_tokens, SECFTP_SERVER_CTX|CONF_ANON },
   { "SecureLogin", secftp_login_tokens, SECFTP_SERVER_CTX },
   { "SecurePassword", secftp_password_tokens, SECFTP_SERVER_CTX },
   { "SecureDataConn", secftp_dataconn_tokens,

@@ -12,6 +12,7 @@
 #include "secftp/auth.h"
 #include "secftp/ctrltls.h"
 #include "secftp/log.h"
+#include "secftp/loginctx.h"
 #include "secftp/policy.h"
 #include "secftp/reply.h"
 #include "secftp/session.h"
@@ -125,6 +126,11 @@ static modret_t *reauth_pass(cmd_rec *cmd) {
 
   secftp_session_login();
 
+  /* The login again answers to Protocols and SecureFTP as the first one
+   * did (the protection may have changed since: AUTH after login).
+   */
+  secftp_loginctx_check_login();
+
   /* mod_auth forgets the USER name on an unsuccessful PASS (and this PASS
    * takes that path, see reauth_user); keep it for the rest of the session.
    */
@@ -144,12 +150,22 @@ static modret_t *reauth_pass(cmd_rec *cmd) {
 modret_t *secftp_pre_any(cmd_rec *cmd) {
   struct secftp_policy_in in;
   struct secftp_verdict v;
+  const char *user;
 
   if (!secftp_session_enabled()) {
     return PR_DECLINED(cmd);
   }
 
   secftp_session_policy_in(&in);
+  /* The SecureFTP and SecureDataConn of the context the login lands in:
+   * the <Anonymous> area USER names may allow what the server requires,
+   * mod_ifsession's blocks may change them (SPEC 6.1, loginctx.c).
+   */
+  user = pr_cmd_cmp(cmd, PR_CMD_USER_ID) == 0 ? cmd->arg :
+    pr_table_get(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
+  in.ftp = secftp_loginctx_ftp(user);
+  in.dataconn = secftp_loginctx_dataconn(user, in.dataconn);
+
   if (secftp_policy_precmd(&in, cmd->argv[0], cmd->arg, &v) < 0) {
     return PR_DECLINED(cmd);
   }
