@@ -35,7 +35,9 @@
 #include "secftp/session.h"
 #include "secftp/sessiontab.h"
 #include "secftp/sni.h"
+#include "secftp/servers.h"
 #include "secftp/tls.h"
+#include "secftp/vhosts.h"
 #include "secftp/verify.h"
 
 module secftp_module;
@@ -97,7 +99,7 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
    * (SIGHUP) the daemon no longer runs as root by default.
    */
   PRIVS_ROOT
-  res = secftp_tls_build_servers();
+  res = secftp_servers_build();
   PRIVS_RELINQUISH
 
   if (res < 0) {
@@ -126,7 +128,7 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
 static void secftp_release_ev(const void *event_data, void *user_data) {
   secftp_certfile_stop_checks();
   secftp_confpos_reset();
-  secftp_tls_free_servers();
+  secftp_servers_free();
   secftp_certuser_free_maps();
   secftp_ctrls_restart();
 }
@@ -196,8 +198,8 @@ static int secftp_sess_init(void) {
 
   secftp_certfile_stop_checks();
 
-  st = secftp_tls_server_settings(main_server);
-  secftp_session_begin(st, secftp_tls_server_ctx(main_server));
+  st = secftp_vhosts_settings(main_server);
+  secftp_session_begin(st, secftp_vhosts_ctx(main_server));
   if (st == NULL) {
     /* SecureEngine off: the module stays silent for this session. */
     return 0;

@@ -3,6 +3,7 @@
  */
 
 #include "secftp/ctrltls.h"
+#include "secftp/conn.h"
 #include "secftp/log.h"
 #include "secftp/netio.h"
 #include "secftp/revocation.h"
@@ -27,7 +28,8 @@ void secftp_ctrltls_protect(const char *how) {
   SSL *ssl;
 
   ssl = secftp_tls_accept(secftp_sess.ctx, PR_NETIO_FD(in),
-    secftp_sess.settings.handshake_timeout, &problem);
+    secftp_sess.settings.handshake_timeout, secftp_conn_prepare,
+    &problem);
   if (ssl != NULL &&
       secftp_revocation_check_peer(ssl, secftp_sni_settings(),
         &problem) < 0) {
