@@ -37,9 +37,11 @@
 #include "secftp/session.h"
 #include "secftp/sessiontab.h"
 #include "secftp/sni.h"
+#include "secftp/servers.h"
 #include "secftp/sscn.h"
 #include "secftp/stapling.h"
 #include "secftp/tls.h"
+#include "secftp/vhosts.h"
 #include "secftp/verify.h"
 
 module secftp_module;
@@ -108,7 +110,7 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
   }
 
   PRIVS_ROOT
-  res = secftp_tls_build_servers();
+  res = secftp_servers_build();
   if (res == 0) {
     res = secftp_sscn_build_clients();
   }
@@ -147,7 +149,7 @@ static void secftp_release_ev(const void *event_data, void *user_data) {
   secftp_confpos_reset();
   secftp_stapling_release();
   secftp_sscn_free_clients();
-  secftp_tls_free_servers();
+  secftp_servers_free();
   secftp_certuser_free_maps();
   secftp_ctrls_restart();
 }
@@ -217,8 +219,8 @@ static int secftp_sess_init(void) {
 
   secftp_certfile_stop_checks();
 
-  st = secftp_tls_server_settings(main_server);
-  secftp_session_begin(st, secftp_tls_server_ctx(main_server));
+  st = secftp_vhosts_settings(main_server);
+  secftp_session_begin(st, secftp_vhosts_ctx(main_server));
   if (st == NULL) {
     /* SecureEngine off: the module stays silent for this session. */
     return 0;

@@ -7,9 +7,8 @@
 #include "secftp/certfile.h"
 #include "secftp/conf.h"
 #include "secftp/confpos.h"
-#include "secftp/keys.h"
 #include "secftp/log.h"
-#include "secftp/tls.h"
+#include "secftp/vhosts.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -94,6 +93,32 @@ const char *secftp_certfile_key_mode_problem(pool *p, const char *path) {
   return NULL;
 }
 
+static int probe_cb(char *buf, int size, int rwflag, void *data) {
+  *((int *) data) = TRUE;
+  return -1;
+}
+
+/* TRUE when the PEM private key in path is encrypted (read without asking
+ * for any passphrase).
+ */
+static int pem_is_encrypted(const char *path) {
+  EVP_PKEY *key;
+  BIO *bio;
+  int asked = FALSE;
+
+  bio = BIO_new_file(path, "r");
+  if (bio == NULL) {
+    ERR_clear_error();
+    return FALSE;
+  }
+
+  key = PEM_read_bio_PrivateKey(bio, NULL, probe_cb, &asked);
+  EVP_PKEY_free(key);
+  BIO_free(bio);
+  ERR_clear_error();
+  return asked;
+}
+
 /* Checks, as root at parse time, that cert_path holds a PEM certificate
  * and key_path the matching private key with safe modes.  The dates are
  * not checked here: they take the server out of service, not the daemon.
@@ -121,7 +146,7 @@ static const char *check_cert_files(pool *p, const char *cert_path,
   /* An encrypted key is checked at startup, once its passphrase (which a
    * later SecurePassPhraseProvider line may configure) is known.
    */
-  if (secftp_keys_pem_is_encrypted(key_path)) {
+  if (pem_is_encrypted(key_path)) {
     X509_free(cert);
     return NULL;
   }
@@ -541,8 +566,8 @@ static void check_servers(int with_module_logs) {
   pr_pool_tag(p, "mod_secftp certificate dates");
 
   for (s = (server_rec *) server_list->xas_list; s != NULL; s = s->next) {
-    SSL_CTX *ctx = secftp_tls_server_ctx(s);
-    const struct secftp_settings *st = secftp_tls_server_settings(s);
+    SSL_CTX *ctx = secftp_vhosts_ctx(s);
+    const struct secftp_settings *st = secftp_vhosts_settings(s);
 
     if (ctx != NULL &&
         st != NULL) {

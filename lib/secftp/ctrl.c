@@ -12,7 +12,7 @@
 #include "secftp/policy.h"
 #include "secftp/reply.h"
 #include "secftp/session.h"
-#include "secftp/tls.h"
+#include "secftp/vhosts.h"
 
 /* The policy unit reads the session's state bits as they are. */
 _Static_assert(SECFTP_STATE_CTRL_TLS == SECFTP_PST_CTRL_TLS &&
@@ -71,7 +71,7 @@ modret_t *secftp_cmd_auth(cmd_rec *cmd) {
   }
 
   /* The handshake uses main_server's context: after HOST, that vhost's. */
-  ctx = secftp_tls_server_ctx(main_server);
+  ctx = secftp_vhosts_ctx(main_server);
   out_of_service = secftp_certfile_out_of_service(cmd->tmp_pool,
     main_server, ctx != NULL ? ctx : secftp_sess.ctx);
   if (out_of_service != NULL) {

@@ -9,7 +9,7 @@
 #include "secftp/fleetmap.h"
 #include "secftp/sessiontab.h"
 #include "secftp/ticketkeys.h"
-#include "secftp/tls.h"
+#include "secftp/vhosts.h"
 
 #if defined(PR_USE_CTRLS)
 #include "mod_ctrls.h"
@@ -216,7 +216,7 @@ static void describe_ticket_keys(pr_ctrls_t *ctrl, pool *p,
 }
 
 static void describe_cache(pr_ctrls_t *ctrl, pool *p, server_rec *s) {
-  const struct secftp_settings *st = secftp_tls_server_settings(s);
+  const struct secftp_settings *st = secftp_vhosts_settings(s);
   time_t down;
 
   if (st == NULL) {
@@ -272,7 +272,7 @@ static void install_map(server_rec *s, struct secftp_settings *st,
 }
 
 static int reload_server_map(pr_ctrls_t *ctrl, pool *p, server_rec *s) {
-  struct secftp_settings *st = secftp_tls_server_settings_rw(s);
+  struct secftp_settings *st = secftp_vhosts_settings_rw(s);
   struct secftp_certmap *map = NULL;
   const char *problem;
 
@@ -322,7 +322,7 @@ static int handle_reload_certmap(pr_ctrls_t *ctrl, pool *p) {
   int res = 0, maps = 0;
 
   for (s = (server_rec *) server_list->xas_list; s != NULL; s = s->next) {
-    const struct secftp_settings *st = secftp_tls_server_settings(s);
+    const struct secftp_settings *st = secftp_vhosts_settings(s);
 
     if (st != NULL &&
         st->certmap_path != NULL) {

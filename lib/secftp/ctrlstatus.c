@@ -5,7 +5,7 @@
 #include "secftp/ctrlstatus.h"
 #include "secftp/certmap.h"
 #include "secftp/dn.h"
-#include "secftp/tls.h"
+#include "secftp/vhosts.h"
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -244,8 +244,8 @@ static const char *suites_text(pool *p, SSL_CTX *ctx) {
 }
 
 void secftp_ctrlstatus_server(pr_ctrls_t *ctrl, pool *p, server_rec *s) {
-  const struct secftp_settings *st = secftp_tls_server_settings(s);
-  SSL_CTX *ctx = secftp_tls_server_ctx(s);
+  const struct secftp_settings *st = secftp_vhosts_settings(s);
+  SSL_CTX *ctx = secftp_vhosts_ctx(s);
   const char *problem;
 
   pr_ctrls_add_response(ctrl, "vhost '%s' %s:%u%s", s->ServerName,

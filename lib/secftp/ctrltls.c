@@ -3,6 +3,7 @@
  */
 
 #include "secftp/ctrltls.h"
+#include "secftp/conn.h"
 #include "secftp/log.h"
 #include "secftp/netio.h"
 #include "secftp/session.h"
@@ -25,7 +26,8 @@ void secftp_ctrltls_protect(const char *how) {
   SSL *ssl;
 
   ssl = secftp_tls_accept(secftp_sess.ctx, PR_NETIO_FD(in),
-    secftp_sess.settings.handshake_timeout, &problem);
+    secftp_sess.settings.handshake_timeout, secftp_conn_prepare,
+    &problem);
   if (ssl == NULL) {
     secftp_log("%s: control TLS handshake with %s failed: %s; closing the "
       "connection", how, pr_netaddr_get_ipstr(session.c->remote_addr),

@@ -4,6 +4,7 @@
 
 #include "secftp/data.h"
 #include "secftp/bulk.h"
+#include "secftp/conn.h"
 #include "secftp/log.h"
 #include "secftp/netio.h"
 #include "secftp/reuse.h"
@@ -84,7 +85,7 @@ int secftp_data_postopen(pr_netio_stream_t *nstrm) {
   ssl = secftp_sess.sscn_ctx != NULL ?
     secftp_sscn_connect(PR_NETIO_FD(nstrm), &problem) :
     secftp_tls_accept(secftp_sess.ctx, PR_NETIO_FD(nstrm),
-      secftp_sess.settings.handshake_timeout, &problem);
+      secftp_sess.settings.handshake_timeout, secftp_conn_prepare, &problem);
   if (ssl == NULL) {
     char why_failed[128];
 

@@ -5,10 +5,7 @@
 
 #include "secftp/fleet.h"
 #include "secftp/confpos.h"
-#include "secftp/fleetmap.h"
 #include "secftp/log.h"
-#include "secftp/sesscache.h"
-#include "secftp/ticketcb.h"
 
 #include "redis.h"
 
@@ -396,27 +393,17 @@ static int check_redis_config(server_rec *s,
   return check_redis_server(s, "SecureSessionCache redis");
 }
 
-int secftp_fleet_setup_ctx(SSL_CTX *ctx, server_rec *s,
-    const struct secftp_settings *st) {
+int secftp_fleet_check(server_rec *s, const struct secftp_settings *st,
+    int redis_certmap) {
   if (st->session_cache == SECFTP_SESSION_CACHE_REDIS &&
       check_redis_config(s, st) < 0) {
     return -1;
   }
 
-  if (secftp_fleetmap_is_redis(st->certmap_path) &&
-      (check_redis_server(s, "SecureCertMap redis:") < 0 ||
-       secftp_fleetmap_setup(s, st->certmap_path) < 0)) {
+  if (redis_certmap &&
+      check_redis_server(s, "SecureCertMap redis:") < 0) {
     return -1;
   }
 
-  if (map_shared_page() < 0 ||
-      secftp_ticketcb_install(ctx, s, st) < 0) {
-    return -1;
-  }
-
-  if (st->session_cache == SECFTP_SESSION_CACHE_REDIS) {
-    secftp_sesscache_install(ctx, st->ticket_key_secret->session_key);
-  }
-
-  return 0;
+  return map_shared_page();
 }

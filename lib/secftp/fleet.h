@@ -39,12 +39,13 @@ struct secftp_fleet_secret {
 modret_t *secftp_set_ticket_key_file(cmd_rec *cmd);
 modret_t *secftp_set_ticket_key_lifetime(cmd_rec *cmd);
 
-/* Installs the ticket key and session cache callbacks of st on ctx (in
- * the daemon, at postparse).  Returns 0, or -1 after logging why the
- * configuration of s cannot work.
+/* Checks, in the daemon at postparse, that the fleet settings of s can
+ * work (Redis configured where SecureSessionCache redis or a redis:
+ * SecureCertMap, redis_certmap, needs it), and maps the node's shared
+ * outage page.  Returns 0, or -1 after logging why.
  */
-int secftp_fleet_setup_ctx(SSL_CTX *ctx, server_rec *s,
-  const struct secftp_settings *st);
+int secftp_fleet_check(server_rec *s, const struct secftp_settings *st,
+  int redis_certmap);
 
 /* Redis, for the session process.  Keys are full Redis keys; values are
  * record text.  Every failure to reach Redis is counted as an outage

@@ -6,7 +6,6 @@
 #include "secftp/certfile.h"
 #include "secftp/confpos.h"
 #include "secftp/log.h"
-#include "secftp/tls.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -270,29 +269,6 @@ static int pem_passphrase_cb(char *buf, int size, int rwflag, void *data) {
 }
 
 /* pem_password_cb that only notes it was asked. */
-static int probe_cb(char *buf, int size, int rwflag, void *data) {
-  *((int *) data) = TRUE;
-  return -1;
-}
-
-int secftp_keys_pem_is_encrypted(const char *path) {
-  EVP_PKEY *key;
-  BIO *bio;
-  int asked = FALSE;
-
-  bio = BIO_new_file(path, "r");
-  if (bio == NULL) {
-    ERR_clear_error();
-    return FALSE;
-  }
-
-  key = PEM_read_bio_PrivateKey(bio, NULL, probe_cb, &asked);
-  EVP_PKEY_free(key);
-  BIO_free(bio);
-  ERR_clear_error();
-  return asked;
-}
-
 EVP_PKEY *secftp_keys_read_pem(pool *p, const char *path,
     const char *provider, const char **problem) {
   struct pass_request req;

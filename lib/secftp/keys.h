@@ -24,10 +24,6 @@
 modret_t *secftp_set_keyring(cmd_rec *cmd);
 modret_t *secftp_set_passphrase_provider(cmd_rec *cmd);
 
-/* TRUE when the PEM private key in path is encrypted (read without asking
- * for any passphrase).
- */
-int secftp_keys_pem_is_encrypted(const char *path);
 
 /* Reads the PEM private key in path; an encrypted one is decrypted with
  * the passphrase from provider (NULL: none configured).  Returns the key,

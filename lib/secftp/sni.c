@@ -24,7 +24,7 @@
 #include "secftp/log.h"
 #include "secftp/session.h"
 #include "secftp/sniname.h"
-#include "secftp/tls.h"
+#include "secftp/vhosts.h"
 
 /* ProFTPD's pending replies (not in its public headers). */
 extern pr_response_t *resp_list;
@@ -211,8 +211,8 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
     return SSL_CLIENT_HELLO_SUCCESS;
   }
 
-  ctx = secftp_tls_server_ctx(named);
-  st = secftp_tls_server_settings(named);
+  ctx = secftp_vhosts_ctx(named);
+  st = secftp_vhosts_settings(named);
   if (ctx == NULL ||
       st == NULL) {
     return refuse(al, SSL_AD_UNRECOGNIZED_NAME, pstrcat(session.pool,
@@ -267,7 +267,7 @@ const struct secftp_settings *secftp_sni_settings(void) {
   const struct secftp_settings *st = NULL;
 
   if (secftp_sess.vhost.pending != NULL) {
-    st = secftp_tls_server_settings(secftp_sess.vhost.pending);
+    st = secftp_vhosts_settings(secftp_sess.vhost.pending);
   }
 
   return st != NULL ? st : &secftp_sess.settings;
@@ -279,15 +279,15 @@ const struct secftp_settings *secftp_sni_settings(void) {
 static void sess_reinit_ev(const void *event_data, void *user_data) {
   const struct secftp_settings *st;
 
-  st = secftp_tls_server_settings(main_server);
-  secftp_session_switch_vhost(st, secftp_tls_server_ctx(main_server));
+  st = secftp_vhosts_settings(main_server);
+  secftp_session_switch_vhost(st, secftp_vhosts_ctx(main_server));
   if (st == NULL) {
     /* That host has no SecureEngine on: the module falls silent. */
     secftp_session_choose_vhost(NULL, NULL);
     return;
   }
 
-  secftp_session_choose_vhost(secftp_tls_server_ctx(main_server), st);
+  secftp_session_choose_vhost(secftp_vhosts_ctx(main_server), st);
   follow_settings(st, secftp_sess.vhost.ctx);
 
   pr_trace_msg(SECFTP_TRACE_TLS, 5, "now following the configuration of "

@@ -9,6 +9,7 @@
 #include "secftp/log.h"
 #include "secftp/session.h"
 #include "secftp/tls.h"
+#include "secftp/vhosts.h"
 
 #include <openssl/err.h>
 
@@ -145,7 +146,7 @@ int secftp_sscn_build_clients(void) {
   server_rec *s;
 
   for (s = (server_rec *) server_list->xas_list; s != NULL; s = s->next) {
-    SSL_CTX *server = secftp_tls_server_ctx(s);
+    SSL_CTX *server = secftp_vhosts_ctx(s);
     struct sscn_client *c;
 
     if (server == NULL) {
@@ -154,7 +155,7 @@ int secftp_sscn_build_clients(void) {
 
     c = pcalloc(s->pool, sizeof(*c));
     c->server = s;
-    c->ctx = build_client(s, server, secftp_tls_server_settings(s),
+    c->ctx = build_client(s, server, secftp_vhosts_settings(s),
       &c->problem);
     if (c->ctx == NULL) {
       pr_trace_msg(SECFTP_TRACE_TLS, 5, "server '%s': SSCN ON will be "

@@ -21,7 +21,7 @@
 #define C_SSCN		"SSCN"
 
 /* Builds the client contexts of every server with SecureEngine on (after
- * secftp_tls_build_servers).  Returns 0, or -1 after logging why.
+ * secftp_servers_build).  Returns 0, or -1 after logging why.
  */
 int secftp_sscn_build_clients(void);
 

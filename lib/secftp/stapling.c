@@ -8,7 +8,7 @@
 #include "secftp/dn.h"
 #include "secftp/log.h"
 #include "secftp/ocsp.h"
-#include "secftp/tls.h"
+#include "secftp/vhosts.h"
 
 #include <openssl/ocsp.h>
 #include <openssl/x509_vfy.h>
@@ -272,11 +272,11 @@ int secftp_stapling_setup(void) {
 
   daemon_pid = getpid();
   for (s = (server_rec *) server_list->xas_list; s != NULL; s = s->next) {
-    SSL_CTX *ctx = secftp_tls_server_ctx(s);
+    SSL_CTX *ctx = secftp_vhosts_ctx(s);
 
     if (ctx != NULL &&
         stapling_on(s)) {
-      add_server(s, ctx, secftp_tls_server_settings(s));
+      add_server(s, ctx, secftp_vhosts_settings(s));
     }
   }
 

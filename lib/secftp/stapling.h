@@ -21,7 +21,7 @@
 
 /* Fetches the first answers and installs the status callback on the
  * contexts of every server with SecureStapling on (after
- * secftp_tls_build_servers), and starts the refresh timer.  Returns 0
+ * secftp_servers_build), and starts the refresh timer.  Returns 0
  * (a missing answer is not an error), or -1 after logging why.
  */
 int secftp_stapling_setup(void);

@@ -1,42 +1,26 @@
 /*
- * tls: the OpenSSL side of mod_secftp.
- *
- * Server contexts (SSL_CTX) are built once per <VirtualHost> in the daemon,
- * before any session forks, so a session pays nothing to set them up and a
- * plain FTP session pays nothing at all.  This unit also wraps the
- * handshake, reads, writes and shutdowns of one SSL connection.
+ * tls: one server-side TLS connection -- its handshake, bounded in time,
+ * its record reads and writes with ProFTPD's blocking semantics, and its
+ * shutdown.  The contexts themselves are built by servers.c and kept by
+ * vhosts.c.
  */
 
 #ifndef SECFTP_TLS_H
 #define SECFTP_TLS_H
 
 #include "mod_secftp.h"
-#include "secftp/conf.h"
 
-/* Builds the contexts of every server in server_list whose SecureEngine is
- * on.  Returns 0, or -1 after logging every problem with the directive and
- * the server it concerns.
+/* Prepares a new connection on fd before its handshake (the caller's
+ * choice of host, tickets, I/O layer).  Returns 0, or -1 to give up.
  */
-int secftp_tls_build_servers(void);
+typedef int (*secftp_tls_prepare_fn)(SSL *ssl, int fd);
 
-/* Frees every server context (daemon restart and shutdown). */
-void secftp_tls_free_servers(void);
-
-/* The context and settings built for s, or NULL when s has no engine. */
-SSL_CTX *secftp_tls_server_ctx(server_rec *s);
-const struct secftp_settings *secftp_tls_server_settings(server_rec *s);
-
-/* The daemon's own settings of s, which sessions forked later copy (for
- * ftpdctl secftp reload-certmap).  NULL when s has no TLS.
- */
-struct secftp_settings *secftp_tls_server_settings_rw(server_rec *s);
-
-/* Runs a server-side handshake on fd, bounded by timeout seconds.
- * Returns the connection, or NULL with *problem set to a short reason (the
- * OpenSSL details go to the module log).
+/* Runs a server-side handshake on fd, bounded by timeout seconds, after
+ * prepare (may be NULL).  Returns the connection, or NULL with *problem set
+ * to a short reason (the OpenSSL details go to the module log).
  */
 SSL *secftp_tls_accept(SSL_CTX *ctx, int fd, long timeout,
-  const char **problem);
+  secftp_tls_prepare_fn prepare, const char **problem);
 
 /* The same as a TLS client (SSCN ON: a site-to-site data connection),
  * with a client context.

@@ -1,0 +1,32 @@
+/*
+ * vhosts: the TLS context and settings built for each server (the
+ * daemon's registry, read by sessions after the fork).
+ */
+
+#ifndef SECFTP_VHOSTS_H
+#define SECFTP_VHOSTS_H
+
+#include "mod_secftp.h"
+#include "secftp/conf.h"
+
+/* Records ctx, built from st, as server s's.  Returns 0, or -1. */
+int secftp_vhosts_add(server_rec *s, SSL_CTX *ctx,
+  const struct secftp_settings *st);
+
+/* The context and settings built for s, or NULL when s has no engine. */
+SSL_CTX *secftp_vhosts_ctx(server_rec *s);
+const struct secftp_settings *secftp_vhosts_settings(server_rec *s);
+
+/* The same settings, for the one caller that may change them (a certmap
+ * reloaded by ftpdctl, in the daemon).
+ */
+struct secftp_settings *secftp_vhosts_settings_rw(server_rec *s);
+
+/* Calls fn for every recorded server, in no particular order. */
+void secftp_vhosts_each(void (*fn)(server_rec *s, SSL_CTX *ctx,
+  const struct secftp_settings *st, void *data), void *data);
+
+/* Frees every context and forgets every server (restart, shutdown). */
+void secftp_vhosts_free(void);
+
+#endif /* SECFTP_VHOSTS_H */
