@@ -248,7 +248,9 @@ TLS_OPTIONS = {
         "and SecureFTPLog"),
     "nocertrequest": (None, None, "not needed: SecureLogin decides"),
     "noemptyfragments": (None, None, "not needed with TLS 1.2/1.3"),
-    "dnsnamerequired": ("CertMustNameClientHost", None, None),
+    # mod_secftp compares the name reverse DNS gives, which ProFTPD looks
+    # up only with UseReverseDNS on.
+    "dnsnamerequired": ("CertMustNameClientHost", "UseReverseDNS on", None),
     "ipaddressrequired": ("CertMustNameClientIP", None, None),
     "commonnamerequired": ("CertMustHaveCN", None, None),
     "allowweakdh": (None, None, "mod_secftp uses ECDHE only"),
