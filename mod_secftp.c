@@ -12,7 +12,7 @@
  *
  * -----DO NOT EDIT BELOW THIS LINE-----
  * $Archive: mod_secftp.a $
- * $Libraries: -lssl -lcrypto$
+ * $Libraries: -lssl -lcrypto -lhiredis$
  */
 
 #include "mod_secftp.h"

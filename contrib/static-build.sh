@@ -35,8 +35,13 @@ die() { printf 'static build FAILED: %s\n' "$*" >&2; exit 1; }
 
 for tool in dpkg-source autoconf gcc make openssl python3; do
   command -v "$tool" >/dev/null 2>&1 ||
-    die "$tool not found (apt-get install dpkg-dev autoconf gcc make openssl python3)"
+    die "$tool not found (apt-get install dpkg-dev autoconf gcc make openssl python3 libhiredis-dev)"
 done
+
+# The fleet's Redis client links libhiredis (the "$Libraries:" line of
+# mod_secftp.c, which ProFTPD's configure adds to the static link).
+[ -f /usr/include/hiredis/hiredis.h ] ||
+  die "hiredis headers not found (apt-get install libhiredis-dev)"
 
 # 1. The source, once.
 have_deb_src() {
