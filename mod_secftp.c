@@ -25,6 +25,7 @@
 #include "secftp/keys.h"
 #include "secftp/fleet.h"
 #include "secftp/log.h"
+#include "secftp/redisconf.h"
 #include "secftp/masq.h"
 #include "secftp/netio.h"
 #include "secftp/revocation.h"
@@ -50,7 +51,10 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
    * (SIGHUP) the daemon no longer runs as root by default.
    */
   PRIVS_ROOT
-  res = secftp_tls_build_servers();
+  res = secftp_fleet_load_node();
+  if (res == 0) {
+    res = secftp_tls_build_servers();
+  }
   PRIVS_RELINQUISH
 
   if (res < 0) {
@@ -169,6 +173,8 @@ static conftable secftp_conftab[] = {
   { "SecurePassword",		secftp_set_enum,		NULL },
   { "SecurePortAccess",		secftp_set_port_access,		NULL },
   { "SecureProtocol",		secftp_set_protocol,		NULL },
+  { "SecureRedisServer",	secftp_set_redis_server,	NULL },
+  { "SecureRedisTimeouts",	secftp_set_redis_timeouts,	NULL },
   { "SecureRFCLevel",		secftp_set_enum,		NULL },
   { "SecureSessionCache",	secftp_set_enum,		NULL },
   { "SecureSessionReuse",	secftp_set_enum,		NULL },
