@@ -373,6 +373,7 @@ char *secftp_fleet_redis_get(pool *p, const char *key, size_t *len) {
     if (errno == EBADMSG) {
       /* A list, a hash: not a record of ours, and no outage. */
       secftp_log("Redis key '%s' ignored: it holds no string value", key);
+      errno = EBADMSG;
     }
     return NULL;
   }
