@@ -20,18 +20,22 @@ LIFETIME = 3
 
 
 class Redis:
-    """A redis-server on a loopback high port, stopped by pid."""
+    """A redis-server on a loopback high port, stopped by pid.  args are
+    more redis-server options (--requirepass, --unixsocket), cli_args what
+    redis-cli then needs (-a, -s)."""
 
-    def __init__(self, name):
+    def __init__(self, name, args=(), cli_args=()):
         self.dir = tempfile.mkdtemp(prefix=name + "-redis-", dir=run_dir())
         self.port = allocate_ports(1)
         self.proc = None
+        self.args = list(args)
+        self.cli_args = list(cli_args)
 
     def start(self, timeout=10):
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", "--dir", self.dir,
-             "--protected-mode", "no"],
+             "--protected-mode", "no"] + self.args,
             stdout=open(os.path.join(self.dir, "redis.log"), "w"),
             stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + timeout
@@ -50,8 +54,8 @@ class Redis:
         self.proc = None
 
     def cli(self, *args):
-        out = run(["redis-cli", "-p", str(self.port), "--raw"] + list(args),
-                  timeout=10)
+        out = run(["redis-cli", "-p", str(self.port), "--no-auth-warning",
+                   "--raw"] + self.cli_args + list(args), timeout=10)
         return out.stdout
 
     def keys(self, pattern):
