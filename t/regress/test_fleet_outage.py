@@ -154,17 +154,15 @@ def survive_outage(what, down, up, a, b):
         times = logins_while_down((a, b), 12, what)
     finally:
         up()
-    answered = time.monotonic()
-    check_eq(download.result(), want, "%s: download across it" % what)
     elapsed = cross_node_resumes_within(a, b, BACKOFF + 1.5)
+    check_eq(download.result(), want, "%s: download across it" % what)
     check_breaker_logs((a, b), what)
     for srv in (a, b):
         check_eq(srv.log().count("circuit breaker open"), 1,
                  "%s: breaker openings logged on %s (one outage)" % (
                      what, srv.name))
     measure(what, login_max=max(times), login_median=statistics.median(
-        times), recovered_after=elapsed,
-        since_answered=time.monotonic() - answered)
+        times), resumed_again_after=elapsed)
 
 
 @test
@@ -258,6 +256,10 @@ def fleet_redis_restarted_empty_republishes_keys():
             sess, _, _ = tf.connect(a, ctx)
             keys = redis.keys("mod_secftp:ticketkey:*")
             check_eq(len(keys), 1, "ticket keys in Redis")
+            # Both nodes hold the key (B read it to resume A's ticket), as
+            # every busy node of a fleet does.
+            _, reused, _ = tf.connect(b, ctx, sess)
+            check(reused, "A's ticket not resumed on B")
             running = ftps(a, "alice", context=ctx, timeout=20)
             running.prot_p()
 
@@ -353,7 +355,7 @@ def fleet_alert_after_resumption_keeps_the_fleet_record():
             _, reused, _ = tf.connect(b, ctx, sess)
             check(reused, "session no longer resumes on B after the alert")
             ttl = int(redis.cli("TTL", key).strip())
-            check(0 < ttl <= 300, "record expires by its TTL: %d" % ttl)
+            check(ttl > 0, "the record has no TTL: %d" % ttl)
 
 
 @test
