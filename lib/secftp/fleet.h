@@ -43,12 +43,6 @@ struct secftp_fleet_secret {
 modret_t *secftp_set_ticket_key_file(cmd_rec *cmd);
 modret_t *secftp_set_ticket_key_lifetime(cmd_rec *cmd);
 
-/* Reads up to max bytes of path, a regular file owned by root and readable
- * by root only (opened as root).  Returns NULL and *len, or the problem.
- */
-const char *secftp_fleet_read_root_only(const char *path, unsigned char *buf,
-  size_t max, size_t *len);
-
 /* Reads the node's Redis (SecureRedisServer, SecureRedisTimeouts) from
  * the configuration, in the daemon at every start and restart, before the
  * TLS contexts are built.  Returns 0, or -1 after logging.

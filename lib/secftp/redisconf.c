@@ -3,7 +3,8 @@
  */
 
 #include "secftp/redisconf.h"
-#include "secftp/fleet.h"
+#include "secftp/rootfile.h"
+#include "secftp/values.h"
 
 #include <netdb.h>
 
@@ -25,7 +26,7 @@ static const char *read_password(cmd_rec *cmd, const char *arg, char *buf,
     return NULL;
   }
 
-  problem = secftp_fleet_read_root_only(arg + 5, raw, sizeof(raw) - 1, &len);
+  problem = secftp_rootfile_read(arg + 5, raw, sizeof(raw) - 1, &len);
   if (problem != NULL) {
     return pstrcat(cmd->tmp_pool, "'", arg + 5, "': ", problem, NULL);
   }
