@@ -126,6 +126,47 @@ START_TEST (hung_server_test) {
 }
 END_TEST
 
+/* A listener whose accept queue is full: Linux drops further SYNs, as a
+ * route that drops packets does, so connecting must give up on its own.
+ */
+START_TEST (connect_timeout_test) {
+  struct sockaddr_in sin;
+  struct timeval start;
+  char err[256];
+  int fd, port = 0, fillers[8], i, n = 0;
+
+  mark_point();
+  fd = silent_listener(&port);
+  ck_assert_int_eq(listen(fd, 0), 0);
+  memset(&sin, 0, sizeof(sin));
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sin.sin_port = htons(port);
+  for (i = 0; i < 8; i++) {
+    fillers[i] = socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0);
+    (void) connect(fillers[i], (struct sockaddr *) &sin, sizeof(sin));
+    n++;
+  }
+  usleep(100000);
+
+  ck_assert_int_eq(parse("127.0.0.1"), 0);
+  target.port = port;
+  target.connect_ms = 200;
+  target.io_ms = 200;
+  err[0] = '\0';
+  gettimeofday(&start, NULL);
+  ck_assert_ptr_null(secftp_redisc_connect(&target, err, sizeof(err)));
+  ck_assert_int_eq(errno, ETIMEDOUT);
+  ck_assert_int_lt(elapsed_ms(&start), 1000);
+  ck_assert_ptr_nonnull(strstr(err, "connect: no answer in time"));
+
+  for (i = 0; i < n; i++) {
+    close(fillers[i]);
+  }
+  close(fd);
+}
+END_TEST
+
 START_TEST (refused_test) {
   char err[256];
   int fd, port = 0;
@@ -157,6 +198,7 @@ Suite *tests_get_redisc_suite(void) {
   testcase = tcase_create("base");
   tcase_add_test(testcase, address_test);
   tcase_add_test(testcase, hung_server_test);
+  tcase_add_test(testcase, connect_timeout_test);
   tcase_add_test(testcase, refused_test);
   suite_add_tcase(suite, testcase);
   return suite;
