@@ -1,6 +1,7 @@
 /*
  * fleet: SecureSessionCache, SecureTicketKeyFile, SecureTicketKeyLifetime;
- * Redis access for session processes, and its outages.
+ * the node's Redis for session processes: every wait bounded (redisc), and
+ * the circuit breaker the node's processes share.
  */
 
 #include "secftp/fleet.h"
@@ -229,12 +230,10 @@ static struct secftp_redisc *redis_connect(char *err, size_t err_len) {
     return sess_redis;
   }
 
-  /* A connection inherited across fork, or broken, is never reused. */
-  if (sess_redis_pid == getpid()) {
-    redis_drop();
-  }
-  sess_redis = NULL;
-
+  /* A connection inherited across fork, or broken, is never reused
+   * (closing this process's copy of the socket leaves the parent's open).
+   */
+  redis_drop();
   sess_redis = secftp_redisc_connect(&node.target, err, err_len);
   sess_redis_pid = getpid();
   return sess_redis;
