@@ -437,8 +437,8 @@ void secftp_fleet_unlock(volatile pid_t *lock) {
 static int check_redis_server(server_rec *s, const char *what) {
   if (!node.configured) {
     pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': '%s' needs "
-      "SecureRedisServer (host:port or /path.sock) at server config level",
-      s->ServerName, what);
+      "SecureRedisServer (host:port or /path.sock) at server config level "
+      "(or there, mod_redis' RedisServer)", s->ServerName, what);
     return -1;
   }
 
