@@ -17,9 +17,12 @@
 
 #include "mod_secftp.h"
 #include "secftp/auth.h"
+#include "secftp/certfile.h"
 #include "secftp/certuser.h"
 #include "secftp/conf.h"
+#include "secftp/confpos.h"
 #include "secftp/ctrl.h"
+#include "secftp/ctrls.h"
 #include "secftp/ctrltls.h"
 #include "secftp/data.h"
 #include "secftp/keys.h"
@@ -31,21 +34,65 @@
 #include "secftp/revocation.h"
 #include "secftp/rein.h"
 #include "secftp/session.h"
+#include "secftp/sessiontab.h"
 #include "secftp/sni.h"
 #include "secftp/tls.h"
 #include "secftp/verify.h"
 
 module secftp_module;
 
+/* Set in the daemon's environment at core.startup: present at
+ * core.postparse means a restart.  A module loaded by LoadModule is loaded
+ * afresh at a restart, so no static variable of ours survives to tell.
+ */
+#define SECFTP_STARTED_ENV	"SECFTP_DAEMON_STARTED"
+
 /* Event listeners
  */
+
+/* Certificates' dates are logged, never fatal (certfile.h), once SystemLog
+ * is the daemon's log: at startup from core.startup (until then ProFTPD
+ * logs to stderr), at a restart right after the contexts are rebuilt.
+ */
+static void check_certificate_dates(void) {
+  PRIVS_ROOT
+  secftp_certfile_check_all();
+  PRIVS_RELINQUISH
+}
+
+static void secftp_startup_ev(const void *event_data, void *user_data) {
+  (void) pr_env_set(permanent_pool, SECFTP_STARTED_ENV, "1");
+  secftp_log_open_system_log();
+  check_certificate_dates();
+}
 
 /* The daemon has read its configuration: build every server's TLS context
  * now, as root and before any session forks.  A server that cannot get one
  * stops startup.
  */
 static void secftp_postparse_ev(const void *event_data, void *user_data) {
-  int res;
+  const char *failed_include;
+  int res, restarting;
+
+  /* After a restart ProFTPD leaves SystemLog closed until the next
+   * session: what follows, a refusal to go on included, would be lost.
+   */
+  restarting = pr_env_get(permanent_pool, SECFTP_STARTED_ENV) != NULL;
+  if (restarting) {
+    secftp_log_open_system_log();
+  }
+
+  /* One message, and no checks that would only repeat what the error in
+   * that file caused (confpos.h).
+   */
+  failed_include = secftp_confpos_failed_include();
+  if (failed_include != NULL) {
+    pr_log_pri(PR_LOG_ERR, "fatal: " MOD_SECFTP_VERSION ": refusing to "
+      "start: '%s' was not included because of the error reported above; "
+      "fix that line (no other mod_secftp checks were made)",
+      failed_include);
+    pr_session_end(PR_SESS_END_FL_ERROR);
+  }
 
   /* Keys, CAs, CRLs and passphrase programs may need root; at a restart
    * (SIGHUP) the daemon no longer runs as root by default.
@@ -62,14 +109,38 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
       ": unusable TLS configuration, refusing to start");
     pr_session_end(PR_SESS_END_FL_ERROR);
   }
+
+  if (restarting) {
+    check_certificate_dates();
+
+  } else {
+    /* Before startup ProFTPD logs to stderr: proftpd -t (Debian's
+     * ExecStartPre) shows the dates too.  SystemLog and SecureFTPLog get
+     * them at core.startup.
+     */
+    PRIVS_ROOT
+    secftp_certfile_report();
+    PRIVS_RELINQUISH
+  }
 }
 
 /* Restart and shutdown: the daemon's contexts and maps go; a restart
  * rebuilds them at the next core.postparse.
  */
 static void secftp_release_ev(const void *event_data, void *user_data) {
+  secftp_certfile_stop_checks();
+  secftp_confpos_reset();
   secftp_tls_free_servers();
   secftp_certuser_free_maps();
+  secftp_ctrls_restart();
+}
+
+/* ftpdctl rmmod: the control action goes with the module. */
+static void secftp_unload_ev(const void *event_data, void *user_data) {
+  if (event_data != NULL &&
+      strcmp((const char *) event_data, "mod_secftp.c") == 0) {
+    secftp_ctrls_release();
+  }
 }
 
 /* ProFTPD itself disconnects a client that sends an HTTP, SMTP or SSH
@@ -83,6 +154,16 @@ static void secftp_bad_protocol_ev(const void *event_data,
     pr_netaddr_get_ipstr(session.c->remote_addr),
     cmd != NULL ? cmd->protocol : "a foreign",
     cmd != NULL ? (char *) cmd->argv[0] : "");
+}
+
+/* SecureOptions LogDataHandshakes: a SecureFTPLog line per protected
+ * data connection (otherwise only the trace channel secftp.data has one).
+ */
+static void secftp_data_handshake_ev(const void *event_data,
+    void *user_data) {
+  if (secftp_sess.settings.opts & SECFTP_OPT_LOG_DATA_HANDSHAKES) {
+    secftp_log_data_handshake((SSL *) event_data);
+  }
 }
 
 static void secftp_exit_ev(const void *event_data, void *user_data) {
@@ -100,16 +181,24 @@ static void secftp_exit_ev(const void *event_data, void *user_data) {
  */
 
 static int secftp_init(void) {
+  secftp_confpos_init();
   pr_event_register(&secftp_module, "core.postparse", secftp_postparse_ev,
     NULL);
+  pr_event_register(&secftp_module, "core.startup", secftp_startup_ev, NULL);
   pr_event_register(&secftp_module, "core.restart", secftp_release_ev, NULL);
   pr_event_register(&secftp_module, "core.shutdown", secftp_release_ev,
     NULL);
+  pr_event_register(&secftp_module, "core.module-unload", secftp_unload_ev,
+    NULL);
+  (void) secftp_sessiontab_init();
+  (void) secftp_ctrls_init();
   return 0;
 }
 
 static int secftp_sess_init(void) {
   const struct secftp_settings *st;
+
+  secftp_certfile_stop_checks();
 
   st = secftp_tls_server_settings(main_server);
   secftp_session_begin(st, secftp_tls_server_ctx(main_server));
@@ -123,6 +212,8 @@ static int secftp_sess_init(void) {
   secftp_sni_sess_init(st);
   pr_event_register(&secftp_module, "core.bad-protocol",
     secftp_bad_protocol_ev, NULL);
+  pr_event_register(&secftp_module, SECFTP_EVENT_PREFIX "data-handshake",
+    secftp_data_handshake_ev, NULL);
 
   if (secftp_netio_install(PR_NETIO_STRM_CTRL|PR_NETIO_STRM_DATA) < 0) {
     return -1;
@@ -132,11 +223,17 @@ static int secftp_sess_init(void) {
   secftp_ctrl_add_help();
   secftp_certuser_sess_init();
   secftp_auth_sess_init();
+  secftp_sessiontab_sess_init();
 
   if (st->implicit) {
     /* Implicit FTPS: the handshake comes before the 220 greeting, and the
      * session starts as if AUTH TLS, PBSZ 0 and PROT P had been sent.
      */
+    if (secftp_certfile_out_of_service(session.pool, main_server,
+        secftp_sess.ctx) != NULL) {
+      pr_session_disconnect(&secftp_module,
+        PR_SESS_DISCONNECT_BY_APPLICATION, "no valid server certificate");
+    }
     secftp_ctrltls_protect("implicit FTPS");
     secftp_session_begin_implicit();
   }
@@ -154,7 +251,10 @@ static conftable secftp_conftab[] = {
   { "SecureCARevocation",	secftp_set_ca_path,		NULL },
   { "SecureCertMap",		secftp_set_certmap,		NULL },
   { "SecureCertificate",	secftp_set_certificate,		NULL },
+  { "SecureCertificateChain",	secftp_set_certificate_chain,	NULL },
+  { "SecureCertificateWarning",	secftp_set_certificate_warning,	NULL },
   { "SecureCipherSuite",	secftp_set_cipher_suite,	NULL },
+  { "SecureControlsACLs",	secftp_set_controls_acls,	NULL },
   { "SecureCtrlConn",		secftp_set_enum,		NULL },
   { "SecureDataConn",		secftp_set_enum,		NULL },
   { "SecureEngine",		secftp_set_engine,		NULL },
@@ -222,6 +322,10 @@ static cmdtable secftp_cmdtab[] = {
   { POST_CMD_ERR, C_CCC, G_NONE, secftp_auth_reset,	FALSE,	FALSE },
   { PRE_CMD,	C_ANY,	G_NONE,	secftp_data_pre_cmd,	FALSE,	FALSE },
   { POST_CMD_ERR, C_ANY, G_NONE, secftp_data_post_err,	FALSE,	FALSE },
+  /* The daemon's view of this session (ftpdctl secftp sessions): a few
+   * comparisons per command, a write only when a TLS fact changed.
+   */
+  { POST_CMD,	C_ANY,	G_NONE,	secftp_sessiontab_post_cmd, FALSE, FALSE },
   { 0,		NULL }
 };
 

@@ -11,7 +11,7 @@ dir=${1:?usage: $0 DIR}
 mkdir -p "$dir"
 cd "$dir"
 
-days=30
+days=365
 san="subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"
 
 if [ ! -f ca.crt ]; then

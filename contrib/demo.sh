@@ -4,14 +4,42 @@
 # certificates, and a demo user.  Ctrl-C stops it.
 #
 # Usage (Debian 12, as root): contrib/demo.sh
-# Environment: DEMO_PORT (2121), DEMO_IMPLICIT_PORT (9990), DEMO_DIR (./demo)
+# Environment:
+#   DEMO_PORT            explicit FTPS (AUTH TLS) port     (2121)
+#   DEMO_IMPLICIT_PORT   implicit FTPS port                (9990)
+#   DEMO_PASSIVE_PORTS   passive data port range, "LOW HIGH" (30000 30100)
+#   DEMO_DIR             where everything goes             (./demo)
+#
+# It stops nothing it did not start: packages it installs are installed
+# with their services kept from starting (policy-rc.d), so a proftpd already
+# running on this host is left alone, and the demo server listens only on
+# its own ports.
 set -eu
 
 cd "$(dirname "$0")/.."
 top=$(pwd)
 port=${DEMO_PORT:-2121}
 implicit_port=${DEMO_IMPLICIT_PORT:-9990}
+passive=${DEMO_PASSIVE_PORTS:-30000 30100}
 dir=${DEMO_DIR:-$top/demo}
+
+# A port (or a range's bound) must be a number from 1 to 65535.
+check_port() {
+  case $2 in
+    ''|*[!0-9]*) echo "demo: $1 '$2' is not a port number" >&2; exit 2 ;;
+  esac
+  if [ "$2" -lt 1 ] || [ "$2" -gt 65535 ]; then
+    echo "demo: $1 '$2' is not a port number" >&2; exit 2
+  fi
+}
+check_port DEMO_PORT "$port"
+check_port DEMO_IMPLICIT_PORT "$implicit_port"
+set -- $passive
+[ $# -eq 2 ] || { echo "demo: DEMO_PASSIVE_PORTS must be 'LOW HIGH'" >&2; exit 2; }
+check_port "DEMO_PASSIVE_PORTS low" "$1"
+check_port "DEMO_PASSIVE_PORTS high" "$2"
+[ "$1" -le "$2" ] || { echo "demo: DEMO_PASSIVE_PORTS: $1 > $2" >&2; exit 2; }
+passive_low=$1 passive_high=$2
 user=demo
 password=demo-password
 
@@ -25,9 +53,21 @@ done
 if [ -n "$missing" ]; then
   echo "installing:$missing"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq $missing >/dev/null
-  pkill -x proftpd 2>/dev/null || true
+  # Installing proftpd-core would start Debian's own proftpd service on
+  # port 21; policy-rc.d (Debian's invoke-rc.d policy) keeps it from
+  # starting, so there is nothing to stop afterwards.  An existing policy
+  # is the host's and is left as it is.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# contrib/demo.sh: no service starts while it installs\nexit 101\n' >"$policy"
+    chmod 0755 "$policy"
+    own_policy=1
+  fi
+  status=0
+  { apt-get update -qq && apt-get install -y -qq $missing >/dev/null; } || status=$?
+  [ "$own_policy" = 0 ] || rm -f "$policy"
+  [ "$status" = 0 ] || { echo "demo: apt-get failed" >&2; exit 1; }
 fi
 
 make -s mod_secftp.so
@@ -57,14 +97,13 @@ DefaultServer on
 DefaultAddress 127.0.0.1
 SocketBindTight on
 Port $port
-PassivePorts 30000 30100
+PassivePorts $passive_low $passive_high
 User nobody
 Group nogroup
 UseReverseDNS off
 WtmpLog off
 PidFile $dir/proftpd.pid
 ScoreboardFile $dir/proftpd.scoreboard
-SystemLog $dir/proftpd.log
 TransferLog $dir/xfer.log
 ModulePath $dir/modules
 LoadModule mod_secftp.c
@@ -104,8 +143,10 @@ CONF
 cat <<EOF2
 mod_secftp demo: ProFTPD with mod_secftp on 127.0.0.1
   explicit FTPS (AUTH TLS): port $port    implicit FTPS: port $implicit_port
+  passive data ports: $passive_low-$passive_high
   user: $user   password: $password   files: $dir/home/$user
-  logs: $dir/proftpd.log, $dir/secftp.log
+  logs: $dir/proftpd.log (server, also shown here), $dir/secftp.log (TLS),
+        $dir/xfer.log (transfers)
 
 Try, in another terminal:
   curl --ssl-reqd --cacert $dir/certs/ca.crt -u $user:$password ftp://localhost:$port/
@@ -117,5 +158,7 @@ Try, in another terminal:
 Ctrl-C stops the server.
 EOF2
 
-# proftpd -n stays in the foreground; Ctrl-C (SIGINT) reaches it directly.
-exec /usr/sbin/proftpd -n -c "$dir/proftpd.conf"
+# proftpd -n stays in the foreground and writes its log to stderr (a
+# SystemLog file would stay empty): tee keeps it in proftpd.log too.
+# Ctrl-C (SIGINT) reaches both; only this proftpd is stopped.
+/usr/sbin/proftpd -n -c "$dir/proftpd.conf" 2>&1 | tee -a "$dir/proftpd.log"

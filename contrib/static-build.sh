@@ -6,6 +6,9 @@
 # handshake.
 #
 #   contrib/static-build.sh
+#   contrib/static-build.sh --source-only   step 1 only; prints the tree
+#                                           (t/regress/test_migrate.py reads
+#                                           mod_tls' regression configs)
 #
 # Steps (all under build/, which is reused):
 #   1. source: `apt-get source proftpd-dfsg` into build/proftpd-src/, once.
@@ -33,7 +36,9 @@ jobs=${SECFTP_JOBS:-2}
 say() { printf '== static build: %s\n' "$*"; }
 die() { printf 'static build FAILED: %s\n' "$*" >&2; exit 1; }
 
-for tool in dpkg-source autoconf gcc make openssl python3; do
+tools="dpkg-source autoconf gcc make openssl python3"
+[ "${1:-}" = --source-only ] && tools=dpkg-source
+for tool in $tools; do
   command -v "$tool" >/dev/null 2>&1 ||
     die "$tool not found (apt-get install dpkg-dev autoconf gcc make openssl python3 libhiredis-dev)"
 done
@@ -85,6 +90,10 @@ SOURCES
     { cat "$build/apt-source.log" >&2; die "apt-get source proftpd-dfsg"; }
   tree=$(find_tree)
   [ -n "$tree" ] || die "apt-get source left no proftpd-dfsg-* directory"
+fi
+if [ "${1:-}" = --source-only ]; then
+  printf '%s\n' "$tree"
+  exit 0
 fi
 say "source: $tree"
 

@@ -62,12 +62,18 @@ say "lintian: $(grep -c '^E:' "$out/lintian.log" || true) errors, $(grep -c '^W:
 
 # What must be in the package, where Debian's ProFTPD looks for it.
 contents=$(dpkg-deb -c "$deb")
+docs=$(cd "$top/doc" && ls -- *.md)
 for path in ./usr/lib/proftpd/mod_secftp.so \
     ./usr/share/proftpd/templates/secftp.conf \
+    ./etc/proftpd/conf.d/secftp.conf \
     ./usr/share/doc/proftpd-mod-secftp/mod_secftp.html \
-    ./usr/share/doc/proftpd-mod-secftp/copyright; do
+    ./usr/share/doc/proftpd-mod-secftp/copyright \
+    $(printf './usr/share/doc/proftpd-mod-secftp/%s ' $docs); do
   printf '%s\n' "$contents" | grep -q " $path\$" || die "package lacks $path"
 done
+dpkg-deb -e "$deb" "$out/control"
+grep -qx /etc/proftpd/conf.d/secftp.conf "$out/control/conffiles" ||
+  die "conf.d/secftp.conf is not a conffile"
 dpkg-deb -f "$deb" Depends | grep -q 'proftpd-abi-' ||
   die "Depends lacks proftpd-abi: $(dpkg-deb -f "$deb" Depends)"
 
@@ -136,6 +142,13 @@ CONF
 
 /usr/sbin/proftpd -t -c "$run/proftpd.conf" >"$run/syntax.log" 2>&1 ||
   { cat "$run/syntax.log" >&2; die "proftpd -t refused the configuration"; }
+# The installed conf.d snippet, as Debian's proftpd.conf Includes it, with
+# the template Included after it: both load the module without a clash.
+{ grep -v "^Include $run/secftp.conf\$" "$run/proftpd.conf"
+  echo "Include /etc/proftpd/conf.d/secftp.conf"
+  echo "Include $run/secftp.conf"; } >"$run/proftpd-confd.conf"
+/usr/sbin/proftpd -t -c "$run/proftpd-confd.conf" >"$run/syntax-confd.log" 2>&1 ||
+  { cat "$run/syntax-confd.log" >&2; die "proftpd -t refused the installed conf.d/secftp.conf"; }
 /usr/sbin/proftpd -n -q -c "$run/proftpd.conf" >"$run/stdout.log" 2>&1 &
 pid=$!
 stop() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }

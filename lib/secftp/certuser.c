@@ -25,16 +25,6 @@ static const char *cert_facts[] = {
   NULL
 };
 
-/* The control connection the certificate came with, and what it maps to.
- * Tying both to that SSL makes CCC and REIN (which end it) forget them
- * even if nothing else tells this unit.
- */
-static struct {
-  SSL *ssl;
-  int has_cert;
-  const char *user;
-} mapping;
-
 static const char *read_map_text(pool *p, const char *path, char **text,
     size_t *len) {
   struct stat st;
@@ -139,12 +129,9 @@ void secftp_certuser_free_maps(void) {
   }
 }
 
-static void clear_mapping(void) {
+/* Forgets the previous control connection's certificate facts. */
+static void clear_cert_facts(void) {
   int i;
-
-  mapping.ssl = NULL;
-  mapping.has_cert = FALSE;
-  mapping.user = NULL;
 
   for (i = 0; cert_facts[i] != NULL; i++) {
     secftp_session_clear_fact(cert_facts[i]);
@@ -232,29 +219,39 @@ static void map_cert(X509 *cert, const char *fingerprint) {
     return;
   }
 
-  mapping.user = pstrdup(session.pool, res.user);
-  secftp_session_set_fact("SECFTP_CERT_USER", mapping.user);
+  secftp_session_set_cert_user(res.user);
+  secftp_session_set_fact("SECFTP_CERT_USER", res.user);
   secftp_log("client certificate %s maps to user '%s' (SecureCertMap %s, "
-    "line %u)", fingerprint, mapping.user, st->certmap_path, res.line);
+    "line %u)", fingerprint, res.user, st->certmap_path, res.line);
   pr_trace_msg(SECFTP_TRACE_CERTMAP, 5, "%s: user '%s' (line %u)",
-    fingerprint, mapping.user, res.line);
-  pr_event_generate(SECFTP_EVENT_PREFIX "cert-mapped", mapping.user);
+    fingerprint, res.user, res.line);
+  pr_event_generate(SECFTP_EVENT_PREFIX "cert-mapped",
+    (void *) secftp_sess.cert.user);
 }
 
 /* A control connection handshake finished: a new certificate, or none. */
 static void ctrl_handshake_ev(const void *event_data, void *user_data) {
   SSL *ssl = (SSL *) event_data;
   char fingerprint[SECFTP_CERTMAP_FINGERPRINT_SIZE];
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
   X509 *cert;
   char *subject;
 
-  clear_mapping();
-  mapping.ssl = ssl;
+  clear_cert_facts();
 
   cert = SSL_get0_peer_certificate(ssl);
   if (cert == NULL) {
+    secftp_session_set_cert(ssl, FALSE, NULL, 0);
     pr_trace_msg(SECFTP_TRACE_CERTMAP, 9, "no client certificate");
     return;
+  }
+
+  /* Data connections that present a certificate must present this one
+   * (SPEC 6), verified or not.
+   */
+  if (X509_digest(cert, EVP_sha256(), md, &md_len) != 1) {
+    md_len = 0;
   }
 
   /* The verify callback refuses what does not verify; this is a second
@@ -262,11 +259,12 @@ static void ctrl_handshake_ev(const void *event_data, void *user_data) {
    */
   if (SSL_get_verify_result(ssl) != X509_V_OK ||
       secftp_certmap_fingerprint(cert, fingerprint, sizeof(fingerprint)) < 0) {
+    secftp_session_set_cert(ssl, FALSE, md, md_len);
     secftp_log("client certificate not verified; ignoring it");
     return;
   }
 
-  mapping.has_cert = TRUE;
+  secftp_session_set_cert(ssl, TRUE, md, md_len);
   publish_cert(cert, fingerprint);
 
   subject = secftp_dn_format_x509(X509_get_subject_name(cert));
@@ -278,7 +276,6 @@ static void ctrl_handshake_ev(const void *event_data, void *user_data) {
 }
 
 void secftp_certuser_sess_init(void) {
-  memset(&mapping, 0, sizeof(mapping));
   pr_event_register(&secftp_module, SECFTP_EVENT_PREFIX "ctrl-handshake",
     ctrl_handshake_ev, NULL);
 }
@@ -287,17 +284,17 @@ void secftp_certuser_sess_init(void) {
  * presented on.
  */
 static int same_connection(void) {
-  return mapping.ssl != NULL &&
-    mapping.ssl == secftp_sess.ctrl_ssl &&
+  return secftp_sess.cert.ssl != NULL &&
+    secftp_sess.cert.ssl == secftp_sess.ctrl_ssl &&
     (secftp_sess.state & SECFTP_STATE_CTRL_TLS);
 }
 
 int secftp_certuser_has_cert(void) {
-  return mapping.has_cert && same_connection();
+  return secftp_sess.cert.has_cert && same_connection();
 }
 
 const char *secftp_certuser_mapped(void) {
-  return secftp_certuser_has_cert() ? mapping.user : NULL;
+  return secftp_certuser_has_cert() ? secftp_sess.cert.user : NULL;
 }
 
 /* usage: SecureCertMap file|redis:KEY */

@@ -7,9 +7,9 @@
  */
 
 #include "secftp/conf.h"
+#include "secftp/confpos.h"
 #include "secftp/ocsp.h"
 #include "secftp/ciphers.h"
-#include "secftp/tls.h"
 #include "secftp/ticketkeys.h"
 
 /* The contexts of the server-wide directives. */
@@ -54,6 +54,7 @@ config_rec *secftp_conf_add_value(cmd_rec *cmd, const void *value,
   c = add_config_param(cmd->argv[0], 1, NULL);
   c->argv[0] = palloc(c->pool, size);
   memcpy(c->argv[0], value, size);
+  secftp_confpos_note(c);
   return c;
 }
 
@@ -253,38 +254,6 @@ modret_t *secftp_set_log(cmd_rec *cmd) {
   return PR_HANDLED(cmd);
 }
 
-/* usage: SecureCertificate cert-file [key-file] */
-modret_t *secftp_set_certificate(cmd_rec *cmd) {
-  const char *cert_path, *key_path, *problem;
-
-  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
-  if (cmd->argc < 2) {
-    CONF_ERROR(cmd, "missing parameters: cert-file [key-file]");
-  }
-
-  if (cmd->argc > 3) {
-    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "unexpected value '",
-      (char *) cmd->argv[3], "': expected cert-file [key-file]", NULL));
-  }
-
-  cert_path = cmd->argv[1];
-  key_path = cmd->argc == 3 ? cmd->argv[2] : cmd->argv[1];
-
-  /* Read now, as root, so that a bad file stops startup on this line.
-   * Root privileges are asked for explicitly: at a restart, an earlier
-   * directive may have given them up.
-   */
-  PRIVS_ROOT
-  problem = secftp_tls_check_cert_files(cmd->tmp_pool, cert_path, key_path);
-  PRIVS_RELINQUISH
-  if (problem != NULL) {
-    CONF_ERROR(cmd, problem);
-  }
-
-  (void) add_config_param_str(cmd->argv[0], 2, cert_path, key_path);
-  return PR_HANDLED(cmd);
-}
-
 /* usage: SecurePortAccess user|@group ... */
 modret_t *secftp_set_port_access(cmd_rec *cmd) {
   array_header *names;
@@ -297,6 +266,7 @@ modret_t *secftp_set_port_access(cmd_rec *cmd) {
   }
 
   c = add_config_param(cmd->argv[0], 1, NULL);
+  secftp_confpos_note(c);
   names = make_array(c->pool, cmd->argc - 1, sizeof(char *));
   for (i = 1; i < cmd->argc; i++) {
     const char *name = cmd->argv[i];
@@ -325,6 +295,7 @@ static void add_token_list(cmd_rec *cmd) {
   for (i = 1; i < cmd->argc; i++) {
     c->argv[i - 1] = pstrdup(c->pool, cmd->argv[i]);
   }
+  secftp_confpos_note(c);
 }
 
 /* usage: CipherSuite|SecureCipherSuite name1 ... nameN */

@@ -83,7 +83,6 @@ modret_t *secftp_set_options(cmd_rec *cmd);
 modret_t *secftp_set_handshake_timeout(cmd_rec *cmd);
 modret_t *secftp_set_verify_depth(cmd_rec *cmd);
 modret_t *secftp_set_log(cmd_rec *cmd);
-modret_t *secftp_set_certificate(cmd_rec *cmd);
 modret_t *secftp_set_port_access(cmd_rec *cmd);
 modret_t *secftp_set_cipher_suite(cmd_rec *cmd);
 modret_t *secftp_set_groups(cmd_rec *cmd);

@@ -6,6 +6,7 @@
  */
 
 #include "secftp/ctrl.h"
+#include "secftp/certfile.h"
 #include "secftp/ctrltls.h"
 #include "secftp/log.h"
 #include "secftp/policy.h"
@@ -56,7 +57,9 @@ static modret_t *judge_with_arg(cmd_rec *cmd, arg_policy_fn policy,
 /* usage: AUTH mechanism */
 modret_t *secftp_cmd_auth(cmd_rec *cmd) {
   struct secftp_verdict v;
+  const char *out_of_service;
   modret_t *refused;
+  SSL_CTX *ctx;
 
   if (!secftp_session_enabled()) {
     return PR_DECLINED(cmd);
@@ -67,10 +70,13 @@ modret_t *secftp_cmd_auth(cmd_rec *cmd) {
     return refused;
   }
 
-  if (!secftp_tls_ctx_has_usable_cert(secftp_sess.ctx)) {
-    static const struct secftp_verdict no_cert = {
-      "431", "No usable server certificate: it has expired or is not yet "
-        "valid (SecureCertificate)", NULL, 0, 0, 0
+  /* The handshake uses main_server's context: after HOST, that vhost's. */
+  ctx = secftp_tls_server_ctx(main_server);
+  out_of_service = secftp_certfile_out_of_service(cmd->tmp_pool,
+    main_server, ctx != NULL ? ctx : secftp_sess.ctx);
+  if (out_of_service != NULL) {
+    const struct secftp_verdict no_cert = {
+      "431", out_of_service, NULL, 0, 0, 0
     };
 
     return secftp_reply_refuse(cmd, &no_cert);

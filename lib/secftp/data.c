@@ -21,10 +21,6 @@ extern pr_response_t *resp_err_list;
  */
 #define DATA_XFER_BUFSZ		(256 * 1024)
 
-/* Why the last data connection was refused, until the command's error
- * reply goes out (see secftp_data_post_err).
- */
-static char refusal[256];
 
 static const char *peer(void) {
   return session.d != NULL && session.d->remote_addr != NULL ?
@@ -32,10 +28,7 @@ static const char *peer(void) {
 }
 
 static int refuse_connection(int fd, SSL *ssl, const char *why) {
-  /* A fixed buffer: a client that fails data connection after data
-   * connection must not grow the session pool.
-   */
-  sstrncpy(refusal, why, sizeof(refusal));
+  secftp_session_set_data_refusal(why);
   secftp_log("data connection from %s refused (522, SecureSessionReuse "
     "%s): %s", peer(), secftp_sess.settings.reuse == SECFTP_REUSE_REQUIRED ?
     "required" : "allowed", why);
@@ -97,8 +90,13 @@ int secftp_data_postopen(pr_netio_stream_t *nstrm) {
   }
 
   if (secftp_reuse_check(ssl, &why) < 0) {
-    return refuse_connection(PR_NETIO_FD(nstrm), ssl, why);
+    char offered[128];
+
+    pr_snprintf(offered, sizeof(offered), "the client offered %s", why);
+    return refuse_connection(PR_NETIO_FD(nstrm), ssl, offered);
   }
+
+  secftp_reuse_issue_transfer_ticket(ssl, FALSE);
 
   (void) secftp_netio_attach(session.d->instrm, ssl);
   (void) secftp_netio_attach(session.d->outstrm, ssl);
@@ -151,6 +149,7 @@ void secftp_data_finish(pr_netio_stream_t *nstrm) {
     /* close_notify after the last records, in the same write(2), before
      * the FIN: a client tells a complete transfer from a cut one by it.
      */
+    secftp_reuse_issue_transfer_ticket(ssl, TRUE);
     ERR_clear_error();
     (void) SSL_shutdown(ssl);
     (void) secftp_bulk_flush(ssl, timeout);
@@ -569,7 +568,7 @@ modret_t *secftp_data_pre_cmd(cmd_rec *cmd) {
     return PR_DECLINED(cmd);
   }
 
-  refusal[0] = '\0';
+  secftp_session_set_data_refusal(NULL);
 
   policy = dataconn_refusing(cmd);
   if (policy >= 0) {
@@ -581,7 +580,7 @@ modret_t *secftp_data_pre_cmd(cmd_rec *cmd) {
      * again, right before the transfer, that the data is protected.
      */
     secftp_session_announce_prot();
-    secftp_reuse_refresh_tickets();
+    secftp_reuse_before_transfer();
 
     /* Listings are small; ProFTPD keeps a transfer buffer in its pools
      * for the rest of the session, so only file transfers get a big one.
@@ -595,7 +594,7 @@ modret_t *secftp_data_pre_cmd(cmd_rec *cmd) {
 }
 
 modret_t *secftp_data_post_err(cmd_rec *cmd) {
-  if (refusal[0] == '\0') {
+  if (secftp_sess.data_refusal[0] == '\0') {
     return PR_DECLINED(cmd);
   }
 
@@ -604,7 +603,7 @@ modret_t *secftp_data_post_err(cmd_rec *cmd) {
    */
   pr_response_clear(&resp_err_list);
   pr_response_add_err(R_522, _("Data connection refused "
-    "(SecureSessionReuse): %s"), refusal);
-  refusal[0] = '\0';
+    "(SecureSessionReuse): %s"), secftp_sess.data_refusal);
+  secftp_session_set_data_refusal(NULL);
   return PR_DECLINED(cmd);
 }

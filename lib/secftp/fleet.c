@@ -5,6 +5,7 @@
  */
 
 #include "secftp/fleet.h"
+#include "secftp/confpos.h"
 #include "secftp/fleetmap.h"
 #include "secftp/log.h"
 #include "secftp/sesscache.h"
@@ -199,6 +200,10 @@ static void breaker_ok(void) {
       "%lu s; circuit breaker closed (%lu operations skipped meanwhile)",
       (unsigned long) (time(NULL) - since), shared->skipped);
   }
+}
+
+time_t secftp_fleet_redis_down_since(void) {
+  return shared != NULL ? shared->down_since : 0;
 }
 
 /* Redis access
@@ -470,7 +475,8 @@ static int check_redis_config(server_rec *s,
   if (st->ticket_key_secret == NULL) {
     pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': "
       "'SecureSessionCache redis' needs SecureTicketKeyFile (the same "
-      "root-only file of random bytes on every node)", s->ServerName);
+      "root-only file of random bytes on every node)%s", s->ServerName,
+      secftp_confpos_where(s->pool, s, "SecureSessionCache", NULL));
     return -1;
   }
 

@@ -75,6 +75,11 @@ int secftp_fleet_redis_del(const char *key);
 /* FALSE while the node's breaker is open (or no Redis is configured). */
 int secftp_fleet_redis_available(void);
 
+/* Start of the node's current Redis outage (the breaker opened), or 0
+ * (for ftpdctl).
+ */
+time_t secftp_fleet_redis_down_since(void);
+
 /* A lock in memory shared by the node's processes (0 when free; the
  * holder's pid otherwise).  A holder that died (a session killed at the
  * wrong moment) is noticed and its lock taken over; a lock still busy

@@ -3,6 +3,8 @@
  */
 
 #include "secftp/keys.h"
+#include "secftp/certfile.h"
+#include "secftp/confpos.h"
 #include "secftp/log.h"
 #include "secftp/tls.h"
 
@@ -400,15 +402,13 @@ static int use_keyring(pool *p, SSL_CTX *ctx, const char *path,
     *problem = pstrcat(p, "keyring '", path, "' does not hold a private key "
       "with its certificate: ", openssl_reason(p, "missing"), NULL);
 
-  } else if ((*problem = secftp_tls_cert_validity_problem(p, path,
-      cert)) != NULL) {
-    /* Expired or not yet valid: refused like a SecureCertificate. */
-
   } else if (SSL_CTX_use_cert_and_key(ctx, cert, key, chain, 1) != 1) {
     *problem = pstrcat(p, "keyring '", path, "': unusable key or "
       "certificate: ", openssl_reason(p, "rejected"), NULL);
 
   } else {
+    /* The context holds this very certificate: logs name the keyring. */
+    secftp_certfile_name_cert(cert, path);
     res = 0;
   }
 
@@ -440,6 +440,7 @@ int secftp_keys_use_keyrings(pool *p, SSL_CTX *ctx,
 
 /* usage: SecureKeyring file.p12 */
 modret_t *secftp_set_keyring(cmd_rec *cmd) {
+  const char *mode_problem;
   PKCS12 *p12;
 
   SECFTP_CHECK_ONE_ARG(cmd);
@@ -450,12 +451,14 @@ modret_t *secftp_set_keyring(cmd_rec *cmd) {
       (char *) cmd->argv[1], "': must be an absolute path", NULL));
   }
 
-  /* Its structure is checked now, as root; the passphrase, which may come
-   * from a later SecurePassPhraseProvider line, at startup.
+  /* Its structure and modes are checked now, as root; the passphrase,
+   * which may come from a later SecurePassPhraseProvider line, at startup.
    */
   ERR_clear_error();
   PRIVS_ROOT
   p12 = read_keyring(cmd->argv[1]);
+  mode_problem = secftp_certfile_key_mode_problem(cmd->tmp_pool,
+    cmd->argv[1]);
   PRIVS_RELINQUISH
   if (p12 == NULL) {
     const char *reason = openssl_reason(cmd->tmp_pool, strerror(errno));
@@ -466,7 +469,11 @@ modret_t *secftp_set_keyring(cmd_rec *cmd) {
   }
 
   PKCS12_free(p12);
-  (void) add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
+  if (mode_problem != NULL) {
+    CONF_ERROR(cmd, mode_problem);
+  }
+
+  secftp_confpos_note(add_config_param_str(cmd->argv[0], 1, cmd->argv[1]));
   return PR_HANDLED(cmd);
 }
 

@@ -57,9 +57,31 @@ void secftp_log_close(void) {
   }
 }
 
+/* Writes "[ServerName address:port] " for s into buf: one log may serve
+ * several virtual hosts, and an admin must see which one a line is about.
+ */
+static void server_tag(server_rec *s, char *buf, size_t len) {
+  const char *addr = NULL;
+
+  if (s == NULL) {
+    *buf = '\0';
+    return;
+  }
+
+  if (s->addr != NULL) {
+    addr = pr_netaddr_get_ipstr(s->addr);
+  }
+
+  pr_snprintf(buf, len, "[%s %s:%u] ",
+    s->ServerName != NULL ? s->ServerName : "-",
+    addr != NULL ? addr : (s->ServerAddress ? s->ServerAddress : "-"),
+    s->ServerPort);
+  buf[len-1] = '\0';
+}
+
 int secftp_log(const char *fmt, ...) {
   va_list ap;
-  char line[PR_TUNABLE_BUFFER_SIZE];
+  char line[PR_TUNABLE_BUFFER_SIZE], tag[256];
 
   va_start(ap, fmt);
   pr_vsnprintf(line, sizeof(line), fmt, ap);
@@ -72,7 +94,71 @@ int secftp_log(const char *fmt, ...) {
     return 0;
   }
 
-  return pr_log_writefile(secftp_logfd, MOD_SECFTP_VERSION, "%s", line);
+  server_tag(main_server, tag, sizeof(tag));
+  return pr_log_writefile(secftp_logfd, MOD_SECFTP_VERSION, "%s%s", tag,
+    line);
+}
+
+void secftp_log_open_system_log(void) {
+  const char *path;
+
+  path = main_server != NULL ? get_param_ptr(main_server->conf, "SystemLog",
+    FALSE) : NULL;
+  if (path != NULL &&
+      strcasecmp(path, "none") == 0) {
+    return;
+  }
+
+  pr_signals_block();
+  PRIVS_ROOT
+  log_closesyslog();
+  (void) log_opensyslog(path);
+  PRIVS_RELINQUISH
+  pr_signals_unblock();
+}
+
+void secftp_log_server(server_rec *s, const char *path, int priority,
+    const char *fmt, ...) {
+  va_list ap;
+  char line[PR_TUNABLE_BUFFER_SIZE], tag[256];
+  int fd = -1, res;
+
+  va_start(ap, fmt);
+  pr_vsnprintf(line, sizeof(line), fmt, ap);
+  va_end(ap);
+  line[sizeof(line)-1] = '\0';
+
+  server_tag(s, tag, sizeof(tag));
+  pr_log_pri(priority, MOD_SECFTP_VERSION ": %s%s", tag, line);
+  (void) pr_trace_msg(SECFTP_TRACE, 1, "%s%s", tag, line);
+
+  if (path == NULL ||
+      strcasecmp(path, "none") == 0) {
+    return;
+  }
+
+  pr_signals_block();
+  PRIVS_ROOT
+  res = pr_log_openfile(path, &fd, PR_LOG_SYSTEM_MODE);
+  PRIVS_RELINQUISH
+  pr_signals_unblock();
+
+  if (res == 0 &&
+      fd >= 0) {
+    (void) pr_log_writefile(fd, MOD_SECFTP_VERSION, "%s%s", tag, line);
+    (void) close(fd);
+  }
+}
+
+void secftp_log_data_handshake(SSL *ssl) {
+  if (ssl == NULL) {
+    return;
+  }
+
+  secftp_log("data connection from %s protected: %s, %s, %s",
+    session.c != NULL ? pr_netaddr_get_ipstr(session.c->remote_addr) : "-",
+    SSL_get_version(ssl), SSL_get_cipher_name(ssl),
+    SSL_session_reused(ssl) ? "resumed" : "full handshake");
 }
 
 void secftp_log_openssl_errors(const char *what) {

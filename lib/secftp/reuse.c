@@ -1,6 +1,6 @@
 /*
- * reuse: data connections must resume their own control connection's
- * session (SecureSessionReuse).
+ * reuse: data connections must prove possession of their control
+ * connection's TLS secrets (SecureSessionReuse, doc/session-reuse.md).
  */
 
 #include "secftp/reuse.h"
@@ -8,16 +8,13 @@
 #include "secftp/log.h"
 #include "secftp/session.h"
 
+#include <openssl/err.h>
 #include <openssl/rand.h>
 
-#define REUSE_TOKEN_LEN		32
-
-/* This process serves one control connection; these belong to it. */
-static unsigned char token[REUSE_TOKEN_LEN];
-static int have_token = FALSE;
-static unsigned char ctrl_cert_md[EVP_MAX_MD_SIZE];
-static unsigned int ctrl_cert_md_len = 0;
-static time_t last_ticket_time = 0;
+/* What a refused data connection offered, for the log and the 522. */
+#define OFFERED_NOTHING		"no ticket/session (full handshake)"
+#define OFFERED_FOREIGN		"a ticket/session of another control connection"
+#define OFFERED_OTHER_CERT	"a different client certificate"
 
 /* Whether the kernel offers kernel TLS (the "tls" TCP ULP); read in the
  * daemon, before chroot makes /proc unreachable.
@@ -46,43 +43,91 @@ static int is_data_ssl(const SSL *ssl) {
     SSL_get_fd(ssl) != PR_NETIO_FD(session.c->instrm);
 }
 
-static int session_has_token(const SSL_SESSION *sess) {
+/* The lineage token sess carries, or NULL. */
+static const unsigned char *session_token(const SSL_SESSION *sess) {
   void *data = NULL;
   size_t len = 0;
 
-  if (!have_token ||
-      sess == NULL ||
+  if (sess == NULL ||
       SSL_SESSION_get0_ticket_appdata((SSL_SESSION *) sess, &data,
-        &len) != 1) {
-    return FALSE;
+        &len) != 1 ||
+      len != SECFTP_LINEAGE_LEN) {
+    return NULL;
   }
 
-  return len == REUSE_TOKEN_LEN &&
-    CRYPTO_memcmp(data, token, REUSE_TOKEN_LEN) == 0;
+  return data;
+}
+
+static int session_has_lineage(const SSL_SESSION *sess) {
+  const unsigned char *token = session_token(sess);
+
+  return secftp_sess.lineage.have &&
+    token != NULL &&
+    CRYPTO_memcmp(token, secftp_sess.lineage.token, SECFTP_LINEAGE_LEN) == 0;
 }
 
 static int stamp_session(SSL_SESSION *sess) {
-  if (!have_token ||
+  if (!secftp_sess.lineage.have ||
       sess == NULL) {
     return 0;
   }
 
-  return SSL_SESSION_set1_ticket_appdata(sess, token, REUSE_TOKEN_LEN) == 1 ?
+  return SSL_SESSION_set1_ticket_appdata(sess,
+    secftp_sess.lineage.token, SECFTP_LINEAGE_LEN) == 1 ?
     0 : -1;
 }
 
-/* Every ticket a control connection issues carries its token. */
-static int ticket_gen_cb(SSL *ssl, void *arg) {
-  if (is_data_ssl(ssl)) {
-    return 1;
+/* A control handshake that resumed a session carrying a token continues
+ * that session's lineage: the client proved it holds the secrets of the
+ * connection the token was drawn for.  (Sessions resume only on the host
+ * that made them: vhostid.h.)  Runs once per control handshake, at the
+ * first point that needs the answer.
+ */
+static void settle_lineage(SSL *ssl) {
+  const unsigned char *token;
+
+  if (secftp_sess.lineage.settled) {
+    return;
   }
 
+  token = SSL_session_reused(ssl) == 1 ?
+    session_token(SSL_get_session(ssl)) : NULL;
+  if (token == NULL) {
+    secftp_session_set_lineage(secftp_sess.lineage.have ?
+      secftp_sess.lineage.token : NULL, TRUE);
+    pr_trace_msg(SECFTP_TRACE_DATA, 9, "control connection starts a new "
+      "session lineage");
+    return;
+  }
+
+  secftp_session_set_lineage(token, TRUE);
+  pr_trace_msg(SECFTP_TRACE_DATA, 9, "control connection resumed a session: "
+    "it continues that session's lineage");
+}
+
+/* A data connection earns tickets only once it resumed the lineage. */
+static int data_proven(SSL *ssl) {
+  return SSL_session_reused(ssl) == 1 &&
+    session_has_lineage(SSL_get_session(ssl));
+}
+
+/* Every ticket of the control connection, and of its proven data
+ * connections, carries the lineage.  Any other data connection's ticket
+ * (a TLS 1.2 full handshake) carries none, and proves nothing.
+ */
+static int ticket_gen_cb(SSL *ssl, void *arg) {
+  if (is_data_ssl(ssl)) {
+    return !data_proven(ssl) ||
+      stamp_session(SSL_get_session(ssl)) == 0 ? 1 : 0;
+  }
+
+  settle_lineage(ssl);
   return stamp_session(SSL_get_session(ssl)) == 0 ? 1 : 0;
 }
 
-/* A data connection resumes only a ticket of this control connection;
- * anything else is ignored, as if no ticket had been offered.  Control
- * connections keep OpenSSL's own answer.
+/* A data connection resumes only a ticket of this lineage; anything else
+ * is ignored, as if no ticket had been offered, and noted for the
+ * refusal.  Control connections keep OpenSSL's own answer.
  */
 static SSL_TICKET_RETURN ticket_dec_cb(SSL *ssl, SSL_SESSION *sess,
     const unsigned char *keyname, size_t keyname_len,
@@ -96,16 +141,19 @@ static SSL_TICKET_RETURN ticket_dec_cb(SSL *ssl, SSL_SESSION *sess,
   }
 
   if (!is_data_ssl(ssl)) {
-    if (!ok) {
-      return SSL_TICKET_RETURN_IGNORE_RENEW;
-    }
-
-    return status == SSL_TICKET_SUCCESS_RENEW ?
-      SSL_TICKET_RETURN_USE_RENEW : SSL_TICKET_RETURN_USE;
+    /* A resumed control connection always gets a fresh ticket: a client
+     * that uses each TLS 1.3 ticket once (RFC 8446 appendix C.4) spent
+     * its only one on this handshake, and its first data connection
+     * needs another (a reconnect, doc/session-reuse.md).
+     */
+    return ok ? SSL_TICKET_RETURN_USE_RENEW : SSL_TICKET_RETURN_IGNORE_RENEW;
   }
 
   if (!ok ||
-      !session_has_token(sess)) {
+      !session_has_lineage(sess)) {
+    if (status != SSL_TICKET_EMPTY) {
+      secftp_session_note_foreign_ticket(TRUE);
+    }
     pr_trace_msg(SECFTP_TRACE_DATA, 5, "data connection offered a ticket "
       "of another control connection (or an unreadable one): ignored");
     return SSL_TICKET_RETURN_IGNORE;
@@ -115,12 +163,11 @@ static SSL_TICKET_RETURN ticket_dec_cb(SSL *ssl, SSL_SESSION *sess,
 }
 
 /* When the control handshake is done: the session (kept in this process's
- * cache for TLS 1.2 session IDs) carries the token, and the client
+ * cache for TLS 1.2 session IDs) carries the lineage, and the client
  * certificate, if any, is remembered for the data connections.
  */
 static void ctrl_info_cb(const SSL *ssl, int where, int ret) {
   void (*ctx_cb)(const SSL *, int, int);
-  X509 *cert;
 
   /* A per-connection callback hides the context's: keep it running. */
   ctx_cb = SSL_CTX_get_info_callback(SSL_get_SSL_CTX(ssl));
@@ -132,15 +179,8 @@ static void ctrl_info_cb(const SSL *ssl, int where, int ret) {
     return;
   }
 
+  settle_lineage((SSL *) ssl);
   (void) stamp_session(SSL_get_session(ssl));
-  last_ticket_time = time(NULL);
-
-  ctrl_cert_md_len = 0;
-  cert = SSL_get0_peer_certificate(ssl);
-  if (cert != NULL &&
-      X509_digest(cert, EVP_sha256(), ctrl_cert_md, &ctrl_cert_md_len) != 1) {
-    ctrl_cert_md_len = 0;
-  }
 }
 
 int secftp_reuse_setup_ctx(SSL_CTX *ctx) {
@@ -149,31 +189,49 @@ int secftp_reuse_setup_ctx(SSL_CTX *ctx) {
     NULL) == 1 ? 0 : -1;
 }
 
+int secftp_reuse_stamp_new_session(SSL *ssl, SSL_SESSION *sess) {
+  if (is_data_ssl(ssl)) {
+    /* A data connection's own new session resumes nothing of use. */
+    return -1;
+  }
+
+  settle_lineage(ssl);
+  return stamp_session(sess);
+}
+
+static void prepare_ctrl(SSL *ssl) {
+  unsigned char token[SECFTP_LINEAGE_LEN];
+
+  /* A new control handshake (AUTH, implicit, REIN): a fresh lineage, so
+   * that no earlier session of this process still counts, unless this
+   * handshake resumes one (settle_lineage).
+   */
+  secftp_session_set_lineage(RAND_bytes(token, sizeof(token)) == 1 ?
+    token : NULL, FALSE);
+
+  SSL_set_info_callback(ssl, ctrl_info_cb);
+
+  /* One ticket at the handshake; each transfer brings another
+   * (secftp_reuse_issue_transfer_ticket).  OpenSSL would issue two.
+   */
+  (void) SSL_set_num_tickets(ssl, 1);
+
+  /* The control connection idles most of its life: its record buffers
+   * (about 34 KiB) are better given back between commands.
+   */
+  SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+}
+
 void secftp_reuse_prepare(SSL *ssl, int fd) {
   if (!is_data_ssl(ssl)) {
-    /* A new control handshake (AUTH, implicit, REIN): a new token, so
-     * that no earlier session of this process still counts.
-     */
-    if (RAND_bytes(token, sizeof(token)) == 1) {
-      have_token = TRUE;
-    }
-
-    SSL_set_info_callback(ssl, ctrl_info_cb);
-
-    /* One ticket is all a client resumes its data connections with (a
-     * fresh one follows when it ages); OpenSSL would issue two.
-     */
-    (void) SSL_set_num_tickets(ssl, 1);
-
-    /* The control connection idles most of its life: its record buffers
-     * (about 34 KiB) are better given back between commands.
-     */
-    SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+    prepare_ctrl(ssl);
     return;
   }
 
-  /* A ticket per data connection only costs time: clients resume the
-   * control session.
+  secftp_session_note_foreign_ticket(FALSE);
+
+  /* No tickets at the handshake: the one a proven connection gets is
+   * issued after the check, so that refused connections get none.
    */
   (void) SSL_set_num_tickets(ssl, 0);
 
@@ -198,57 +256,89 @@ static int same_client_cert(SSL *data_ssl) {
   X509 *cert;
 
   cert = SSL_get0_peer_certificate(data_ssl);
-  if (cert == NULL ||
-      ctrl_cert_md_len == 0) {
+  if (cert == NULL) {
     return TRUE;
   }
 
-  return X509_digest(cert, EVP_sha256(), md, &md_len) == 1 &&
-    md_len == ctrl_cert_md_len &&
-    CRYPTO_memcmp(md, ctrl_cert_md, md_len) == 0;
+  return secftp_sess.cert.md_len != 0 &&
+    X509_digest(cert, EVP_sha256(), md, &md_len) == 1 &&
+    md_len == secftp_sess.cert.md_len &&
+    CRYPTO_memcmp(md, secftp_sess.cert.md, md_len) == 0;
 }
 
 int secftp_reuse_check(SSL *data_ssl, const char **why) {
-  int resumed;
-
-  resumed = SSL_session_reused(data_ssl) == 1 &&
-    session_has_token(SSL_get_session(data_ssl));
-
   if (!same_client_cert(data_ssl)) {
-    *why = "client certificate differs from the control connection's";
+    *why = OFFERED_OTHER_CERT;
     return -1;
   }
 
-  if (!resumed &&
-      secftp_sess.settings.reuse == SECFTP_REUSE_REQUIRED) {
-    *why = SSL_session_reused(data_ssl) == 1 ?
-      "resumed a session of another control connection" :
-      "did not resume the control connection's TLS session";
-    return -1;
+  if (data_proven(data_ssl) ||
+      secftp_sess.settings.reuse != SECFTP_REUSE_REQUIRED) {
+    return 0;
   }
 
-  return 0;
+  *why = SSL_session_reused(data_ssl) == 1 ||
+    secftp_sess.lineage.data_offered_foreign ?
+    OFFERED_FOREIGN : OFFERED_NOTHING;
+  return -1;
 }
 
-void secftp_reuse_refresh_tickets(void) {
+/* Asks OpenSSL for one more TLS 1.3 ticket on ssl (written with ssl's
+ * next record).  Returns TRUE when one is on its way.
+ */
+static int new_ticket(SSL *ssl) {
+  ERR_clear_error();
+  if (SSL_version(ssl) < TLS1_3_VERSION ||
+      SSL_new_session_ticket(ssl) != 1) {
+    ERR_clear_error();
+    return FALSE;
+  }
+
+  return TRUE;
+}
+
+void secftp_reuse_issue_transfer_ticket(SSL *data_ssl, int closing) {
+  int upload = session.xfer.direction == PR_NETIO_IO_RD;
+
+  /* While the control connection is protected, it carries the next
+   * transfer's ticket (secftp_reuse_before_transfer).  After CCC only the
+   * data connection can.
+   */
+  if (upload != closing ||
+      secftp_sess.state & SECFTP_STATE_CTRL_TLS ||
+      !data_proven(data_ssl) ||
+      !new_ticket(data_ssl)) {
+    return;
+  }
+
+  /* Written now, not with the next data record: on an upload the server
+   * writes none.
+   */
+  if (SSL_do_handshake(data_ssl) != 1 ||
+      secftp_bulk_flush(data_ssl,
+        secftp_sess.settings.handshake_timeout) < 0) {
+    secftp_log_openssl_errors("data connection: fresh session ticket");
+    return;
+  }
+
+  pr_trace_msg(SECFTP_TRACE_DATA, 9, "issued a fresh session ticket on the "
+    "data connection");
+}
+
+void secftp_reuse_before_transfer(void) {
   SSL *ctrl = secftp_sess.ctrl_ssl;
-  long lifetime;
 
   if (ctrl == NULL ||
-      SSL_version(ctrl) < TLS1_3_VERSION ||
-      SSL_get_session(ctrl) == NULL) {
+      !(secftp_sess.state & SECFTP_STATE_CTRL_TLS) ||
+      !new_ticket(ctrl)) {
     return;
   }
 
-  lifetime = SSL_SESSION_get_timeout(SSL_get_session(ctrl));
-  if (time(NULL) - last_ticket_time < lifetime / 2) {
-    return;
-  }
-
-  /* Sent with the next reply on the control connection. */
-  if (SSL_new_session_ticket(ctrl) == 1) {
-    last_ticket_time = time(NULL);
-    pr_trace_msg(SECFTP_TRACE_DATA, 9, "issued a fresh session ticket on "
-      "the control connection");
-  }
+  /* It goes out ahead of this command's first reply, so the client holds
+   * it before it opens the next data connection; each transfer thus
+   * leaves the client one fresh ticket, and long sessions never hold only
+   * expired ones.
+   */
+  pr_trace_msg(SECFTP_TRACE_DATA, 9, "issued a fresh session ticket on "
+    "the control connection");
 }

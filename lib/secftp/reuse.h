@@ -1,13 +1,20 @@
 /*
- * reuse: binding data connections to their own control connection.
+ * reuse: binding data connections to their own control connection
+ * (SecureSessionReuse; the threat model is doc/session-reuse.md).
  *
- * The SSL_CTX is built once in the daemon and shared by every session, so
- * its ticket key, and anything a session ID names, is not proof that a
- * data connection belongs to this control connection.  Each control
- * handshake draws a random token; every session and ticket this control
- * connection issues carries it (SSL_SESSION ticket appdata), and a data
- * connection counts as "reused" only when it resumed a session carrying
- * the current token.  Data connections get no tickets of their own.
+ * Every session and ticket carries a lineage token (SSL_SESSION ticket
+ * appdata, sealed inside the ticket or kept server-side with the cached
+ * session).  A control connection's full handshake draws a fresh random
+ * token; a control connection that resumes a session carrying a token
+ * adopts it, since resuming proves possession of that session's secrets.
+ * Every session and ticket issued on the control connection or on its
+ * accepted data connections carries the lineage, and a data connection is
+ * accepted only when it resumed a session of that lineage (and presents no
+ * client certificate other than the control connection's).  Every
+ * transfer leaves the client one fresh TLS 1.3 ticket of the lineage (on
+ * the control connection while it is protected, on the accepted data
+ * connection after CCC), so clients that use a ticket only once (RFC 8446
+ * appendix C.4) never run out.
  */
 
 #ifndef SECFTP_REUSE_H
@@ -19,22 +26,38 @@
 int secftp_reuse_setup_ctx(SSL_CTX *ctx);
 
 /* Called for every new server connection before its handshake: control
- * connections get a fresh token; data connections get no tickets, and
- * either kernel TLS (when the kernel has the "tls" ULP) or the bulk
- * socket layer.
+ * connections get a fresh lineage candidate; data connections get no
+ * tickets at the handshake, and either kernel TLS (when the kernel has
+ * the "tls" ULP) or the bulk socket layer.
  */
 void secftp_reuse_prepare(SSL *ssl, int fd);
 
+/* A TLS 1.2 session is about to be stored outside this process (the
+ * fleet's cache): gives it the lineage first.  Returns 0, or -1 when it
+ * must not be stored.
+ */
+int secftp_reuse_stamp_new_session(SSL *ssl, SSL_SESSION *sess);
+
 /* Checks a finished data handshake against SecureSessionReuse and the
  * control connection's client certificate.  Returns 0, or -1 with *why
- * set to a short reason.
+ * set to what the client offered.
  */
 int secftp_reuse_check(SSL *data_ssl, const char **why);
 
-/* Before a data command: with TLS 1.3, issues a fresh ticket on the
- * control connection when the newest one is halfway to expiry, so long
- * sessions keep resuming.
+/* When the control connection is clear (CCC), a resumed TLS 1.3 data
+ * connection gets one fresh ticket of the lineage: a download's right
+ * after the accepted handshake (closing is FALSE), an upload's just
+ * before its close_notify (closing is TRUE), once the client has sent
+ * everything -- a client that never reads an upload's connection would
+ * otherwise close it with the ticket unread, and its kernel's reset could
+ * cut the end of the upload.
  */
-void secftp_reuse_refresh_tickets(void);
+void secftp_reuse_issue_transfer_ticket(SSL *data_ssl, int closing);
+
+/* Before a protected data command: with TLS 1.3 and a protected control
+ * connection, one fresh ticket of the lineage goes out with the command's
+ * first reply, for the next transfer.
+ */
+void secftp_reuse_before_transfer(void);
 
 #endif /* SECFTP_REUSE_H */

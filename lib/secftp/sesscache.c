@@ -5,21 +5,29 @@
 #include "secftp/sesscache.h"
 #include "secftp/fleet.h"
 #include "secftp/log.h"
+#include "secftp/reuse.h"
 #include "secftp/session.h"
+#include "secftp/vhostid.h"
 
 static int sesscache_key_idx = -1;
 
-/* "mod_secftp:session:" and the session id in hex. */
-static const char *record_name(pool *p, const unsigned char *id,
-    unsigned int len) {
-  static const char prefix[] = "mod_secftp:session:", hex[] =
-    "0123456789abcdef";
-  char *name, *out;
+/* "mod_secftp:session:", the virtual host (vhostid.h), ":" and the
+ * session id in hex: a session of one host is never even looked up for
+ * another (doc/session-reuse.md).
+ */
+static const char *record_name(pool *p, SSL_CTX *ctx,
+    const unsigned char *id, unsigned int len) {
+  static const char hex[] = "0123456789abcdef";
+  char prefix[64], vhost[SECFTP_VHOSTID_HEX_SIZE], *name, *out;
+  size_t prefix_len;
   unsigned int i;
 
-  name = pcalloc(p, sizeof(prefix) + len * 2);
-  memcpy(name, prefix, sizeof(prefix) - 1);
-  out = name + sizeof(prefix) - 1;
+  secftp_vhostid_hex(ctx, vhost);
+  prefix_len = (size_t) pr_snprintf(prefix, sizeof(prefix),
+    "mod_secftp:session:%s:", vhost);
+  name = pcalloc(p, prefix_len + len * 2 + 1);
+  memcpy(name, prefix, prefix_len);
+  out = name + prefix_len;
   for (i = 0; i < len; i++) {
     *out++ = hex[id[i] >> 4];
     *out++ = hex[id[i] & 0x0f];
@@ -38,7 +46,8 @@ static pool *tmp_pool_new(void) {
 
 /* A session OpenSSL just added to its cache: store it for the fleet. */
 static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
-  const unsigned char *key = ctx_key(SSL_get_SSL_CTX(ssl)), *id;
+  SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
+  const unsigned char *key = ctx_key(ctx), *id;
   unsigned char *der = NULL;
   unsigned int id_len;
   char *text;
@@ -49,6 +58,13 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
 
   if (key == NULL ||
       SSL_SESSION_get_protocol_version(sess) != TLS1_2_VERSION) {
+    return 0;
+  }
+
+  /* The stored copy must carry the control connection's lineage, or a
+   * data connection resuming it on another node could never prove it.
+   */
+  if (secftp_reuse_stamp_new_session(ssl, sess) < 0) {
     return 0;
   }
 
@@ -65,12 +81,12 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
   ttl = SSL_SESSION_get_timeout(sess);
   text = palloc(tmp_pool, SECFTP_RECORD_TEXT_MAX);
   text_len = secftp_record_seal(key, SECFTP_RECORD_SESSION,
-    record_name(tmp_pool, id, id_len), now + ttl, der, (size_t) der_len,
+    record_name(tmp_pool, ctx, id, id_len), now + ttl, der, (size_t) der_len,
     text, SECFTP_RECORD_TEXT_MAX);
   OPENSSL_clear_free(der, (size_t) der_len);
 
   if (text_len > 0 &&
-      secftp_fleet_redis_add(record_name(tmp_pool, id, id_len), text,
+      secftp_fleet_redis_add(record_name(tmp_pool, ctx, id, id_len), text,
         ttl) == 0) {
     pr_trace_msg(SECFTP_TRACE_TLS, 9, "stored TLS 1.2 session in Redis "
       "(%d bytes, %ld s)", text_len, ttl);
@@ -85,7 +101,8 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
 /* A session id this process does not know: ask the fleet. */
 static SSL_SESSION *get_session_cb(SSL *ssl, const unsigned char *id,
     int id_len, int *copy) {
-  const unsigned char *key = ctx_key(SSL_get_SSL_CTX(ssl));
+  SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
+  const unsigned char *key = ctx_key(ctx);
   const unsigned char *p;
   unsigned char *der;
   SSL_SESSION *sess = NULL;
@@ -110,7 +127,7 @@ static SSL_SESSION *get_session_cb(SSL *ssl, const unsigned char *id,
   }
 
   tmp_pool = tmp_pool_new();
-  name = record_name(tmp_pool, id, (unsigned int) id_len);
+  name = record_name(tmp_pool, ctx, id, (unsigned int) id_len);
   text = secftp_fleet_redis_get(tmp_pool, name, &len);
   if (text == NULL) {
     destroy_pool(tmp_pool);

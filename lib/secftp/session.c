@@ -236,6 +236,53 @@ void secftp_session_unbind_cert_user(void) {
   sess.password_waived = FALSE;
 }
 
+void secftp_session_set_cert(SSL *ssl, int has_cert, const unsigned char *md,
+    unsigned int md_len) {
+  memset(&sess.cert, 0, sizeof(sess.cert));
+  sess.cert.ssl = ssl;
+  sess.cert.has_cert = has_cert;
+  if (md != NULL &&
+      md_len <= sizeof(sess.cert.md)) {
+    memcpy(sess.cert.md, md, md_len);
+    sess.cert.md_len = md_len;
+  }
+}
+
+void secftp_session_set_cert_user(const char *user) {
+  sess.cert.user = user != NULL ? pstrdup(session.pool, user) : NULL;
+}
+
+void secftp_session_set_lineage(const unsigned char *token, int settled) {
+  sess.lineage.have = token != NULL;
+  if (token != NULL) {
+    memcpy(sess.lineage.token, token, SECFTP_LINEAGE_LEN);
+  }
+  sess.lineage.settled = settled;
+}
+
+void secftp_session_note_foreign_ticket(int offered) {
+  sess.lineage.data_offered_foreign = offered;
+}
+
+void secftp_session_set_listen_opts(unsigned long opts) {
+  sess.vhost.listen_opts = opts;
+}
+
+void secftp_session_choose_vhost(SSL_CTX *ctx,
+    const struct secftp_settings *st) {
+  sess.vhost.ctx = ctx;
+  sess.vhost.settings = st;
+}
+
+void secftp_session_set_pending_server(server_rec *s) {
+  sess.vhost.pending = s;
+}
+
+void secftp_session_set_data_refusal(const char *why) {
+  sstrncpy(sess.data_refusal, why != NULL ? why : "",
+    sizeof(sess.data_refusal));
+}
+
 void secftp_session_end(void) {
   sess.ctrl_ssl = NULL;
 }

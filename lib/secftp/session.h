@@ -36,6 +36,9 @@
 #define SECFTP_STATE_CCC	0x0004	/* control protection cleared by CCC */
 #define SECFTP_STATE_IMPLICIT	0x0008	/* implicit FTPS port */
 
+/* The length of a reuse-proof lineage token. */
+#define SECFTP_LINEAGE_LEN	32
+
 /* mod_auth's session note holding the name USER gave, until the login
  * succeeds or fails.
  */
@@ -80,6 +83,46 @@ struct secftp_session {
    */
   char cert_user[PR_TUNABLE_LOGIN_MAX + 1];	/* empty: no binding */
   int password_waived;		/* requires_pass said no for cert_user */
+
+  /* The control connection's client certificate and what SecureCertMap
+   * made of it, tied to the SSL it came with: CCC and REIN, which end
+   * that SSL's protection, end them too.
+   */
+  struct {
+    SSL *ssl;
+    int has_cert;		/* verified */
+    const char *user;		/* mapped user, or NULL */
+    unsigned char md[EVP_MAX_MD_SIZE];	/* its SHA-256, for data */
+    unsigned int md_len;	/* 0: no certificate */
+  } cert;
+
+  /* The reuse proof's lineage (doc/session-reuse.md): the token every
+   * session and ticket of this control connection carries.
+   */
+  struct {
+    unsigned char token[SECFTP_LINEAGE_LEN];
+    int have;			/* token holds a lineage */
+    int settled;		/* this control handshake decided it */
+    int data_offered_foreign;	/* the data handshake under way offered a
+				 * ticket of another lineage */
+  } lineage;
+
+  /* Name-based hosting (SNI, HOST): the SecureOptions of the server
+   * owning the address, the chosen host's context and settings, and the
+   * host SNI chose until the next command makes it main_server.
+   */
+  struct {
+    unsigned long listen_opts;
+    SSL_CTX *ctx;
+    const struct secftp_settings *settings;
+    server_rec *pending;
+  } vhost;
+
+  /* Why the last data connection was refused, until the command's error
+   * reply goes out.  A fixed buffer: a client failing data connection
+   * after data connection must not grow the session pool.
+   */
+  char data_refusal[256];
 };
 
 /* The session, read-only. */
@@ -172,6 +215,40 @@ void secftp_session_waive_password(void);
 
 /* Ends the certificate binding (every USER, AUTH, REIN, CCC). */
 void secftp_session_unbind_cert_user(void);
+
+/* The control handshake on ssl brought a verified client certificate
+ * (has_cert), or none; md/md_len is its SHA-256 (md_len 0: none).  Any
+ * earlier mapping is forgotten.
+ */
+void secftp_session_set_cert(SSL *ssl, int has_cert, const unsigned char *md,
+  unsigned int md_len);
+
+/* SecureCertMap mapped the control connection's certificate to user. */
+void secftp_session_set_cert_user(const char *user);
+
+/* The lineage of this control connection: token (NULL: none), and
+ * whether this handshake has decided it.
+ */
+void secftp_session_set_lineage(const unsigned char *token, int settled);
+
+/* The data handshake under way offered a ticket of another lineage (or
+ * not: a new data handshake begins).
+ */
+void secftp_session_note_foreign_ticket(int offered);
+
+/* The server owning the address had these SecureOptions (sess_init). */
+void secftp_session_set_listen_opts(unsigned long opts);
+
+/* SNI/HOST chose the host of ctx and st (NULL, NULL: none); pending is
+ * the server SNI chose until a command makes it main_server (NULL: none
+ * pending).
+ */
+void secftp_session_choose_vhost(SSL_CTX *ctx,
+  const struct secftp_settings *st);
+void secftp_session_set_pending_server(server_rec *s);
+
+/* Why the data connection was refused (NULL or "": nothing pending). */
+void secftp_session_set_data_refusal(const char *why);
 
 /* The session is over: the control connection's TLS is gone. */
 void secftp_session_end(void);

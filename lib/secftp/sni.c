@@ -6,9 +6,11 @@
  * address and port under that name, and moves the connection onto that
  * host's context before OpenSSL negotiates anything (version, cipher,
  * certificate), so that all of it follows the chosen host.  The SSL keeps
- * the listening context as its session context: the TLS session cache and
- * ticket keys stay one per connection address, so data connections, which
- * take the same route (secftp_sni_prepare), resume the control session.
+ * the listening context as its session context (OpenSSL's cache and
+ * callbacks), but takes the chosen host's session-id context and ticket
+ * keys with it (vhostid.h, ticketcb.h): a session made under one host never
+ * resumes under another.  Data connections take the same route
+ * (secftp_sni_prepare) and resume the control session.
  *
  * Switching ProFTPD's main_server cannot safely happen inside an OpenSSL
  * callback (nor inside sess_init, for implicit FTPS), so the switch is
@@ -18,6 +20,7 @@
  */
 
 #include "secftp/sni.h"
+#include "secftp/certfile.h"
 #include "secftp/log.h"
 #include "secftp/session.h"
 #include "secftp/sniname.h"
@@ -31,20 +34,6 @@ extern pr_response_t *resp_list;
  */
 #define SNI_NOTE		"mod_tls.sni"
 #define HOST_NOTE		"mod_core.host"
-
-/* SecureOptions of the server owning the listening address. */
-static unsigned long listen_opts = 0;
-
-/* The context of the virtual host selected by HOST or SNI, when it is not
- * the one the connection's SSL was created from.
- */
-static SSL_CTX *vhost_ctx = NULL;
-static const struct secftp_settings *vhost_settings = NULL;
-
-/* The virtual host SNI selected, until the next command makes it
- * main_server.
- */
-static server_rec *pending_server = NULL;
 
 /* Joins the names of ctx's ciphers, TLS 1.3 suites apart, for the
  * SSL-level setters (OpenSSL copies no cipher list in SSL_set_SSL_CTX).
@@ -156,6 +145,15 @@ static int client_sni(SSL *ssl, char *name, size_t name_len) {
   return 1;
 }
 
+/* This session now follows st (ctx's host): its settings and its
+ * SecureFTPLog.
+ */
+static void follow_settings(const struct secftp_settings *st, SSL_CTX *ctx) {
+  secftp_session_switch_vhost(st, ctx);
+  secftp_log_close();
+  (void) secftp_log_open(st->log_path);
+}
+
 static int client_hello_cb(SSL *ssl, int *al, void *arg) {
   char name[SECFTP_SNI_NAME_MAX + 1];
   const struct secftp_settings *st;
@@ -198,7 +196,7 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
 
   named = secftp_sni_is_hostname(name) == 1 ? find_named_server(name) : NULL;
   if (named == NULL) {
-    if (listen_opts & SECFTP_OPT_STRICT_SNI) {
+    if (secftp_sess.vhost.listen_opts & SECFTP_OPT_STRICT_SNI) {
       return refuse(al, SSL_AD_UNRECOGNIZED_NAME, pstrcat(session.pool,
         "SNI '", name, "' names no virtual host (SecureOptions StrictSNI)",
         NULL));
@@ -222,6 +220,15 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
       "', which has no SecureEngine on", NULL));
   }
 
+  /* A vhost whose certificates are all outside their dates is out of
+   * service, whichever way a client reaches it (SPEC 6.1).
+   */
+  if (secftp_certfile_out_of_service(session.pool, named, ctx) != NULL) {
+    return refuse(al, SSL_AD_INTERNAL_ERROR, pstrcat(session.pool,
+      "SNI '", name, "' names virtual host '", named->ServerName,
+      "', whose TLS is out of service (no valid SecureCertificate)", NULL));
+  }
+
   if (adopt_ctx(ssl, ctx, st) < 0) {
     secftp_log_openssl_errors("switching to the SNI virtual host");
     return refuse(al, SSL_AD_INTERNAL_ERROR, pstrcat(session.pool,
@@ -229,10 +236,17 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
       "' for SNI '", name, "'", NULL));
   }
 
-  vhost_ctx = ctx;
-  vhost_settings = st;
-  pending_server = named;
+  secftp_session_choose_vhost(ctx, st);
+  secftp_session_set_pending_server(named);
+
+  /* From the handshake on, the chosen host decides (doc/session-reuse.md,
+   * "The handshake's vhost governs"): its certificate map, login and data
+   * policies and log apply to what follows this handshake, although
+   * main_server changes only after the AUTH reply.  The address owner's
+   * log keeps the routing decision.
+   */
   secftp_log("SNI '%s' selects virtual host '%s'", name, named->ServerName);
+  follow_settings(st, ctx);
   return SSL_CLIENT_HELLO_SUCCESS;
 }
 
@@ -241,19 +255,19 @@ void secftp_sni_setup_ctx(SSL_CTX *ctx) {
 }
 
 int secftp_sni_prepare(SSL *ssl) {
-  if (vhost_ctx == NULL ||
-      vhost_ctx == SSL_get_SSL_CTX(ssl)) {
+  if (secftp_sess.vhost.ctx == NULL ||
+      secftp_sess.vhost.ctx == SSL_get_SSL_CTX(ssl)) {
     return 0;
   }
 
-  return adopt_ctx(ssl, vhost_ctx, vhost_settings);
+  return adopt_ctx(ssl, secftp_sess.vhost.ctx, secftp_sess.vhost.settings);
 }
 
 const struct secftp_settings *secftp_sni_settings(void) {
   const struct secftp_settings *st = NULL;
 
-  if (pending_server != NULL) {
-    st = secftp_tls_server_settings(pending_server);
+  if (secftp_sess.vhost.pending != NULL) {
+    st = secftp_tls_server_settings(secftp_sess.vhost.pending);
   }
 
   return st != NULL ? st : &secftp_sess.settings;
@@ -269,25 +283,21 @@ static void sess_reinit_ev(const void *event_data, void *user_data) {
   secftp_session_switch_vhost(st, secftp_tls_server_ctx(main_server));
   if (st == NULL) {
     /* That host has no SecureEngine on: the module falls silent. */
-    vhost_ctx = NULL;
-    vhost_settings = NULL;
+    secftp_session_choose_vhost(NULL, NULL);
     return;
   }
 
-  vhost_ctx = secftp_tls_server_ctx(main_server);
-  vhost_settings = st;
+  secftp_session_choose_vhost(secftp_tls_server_ctx(main_server), st);
+  follow_settings(st, secftp_sess.vhost.ctx);
 
-  secftp_log_close();
-  (void) secftp_log_open(st->log_path);
   pr_trace_msg(SECFTP_TRACE_TLS, 5, "now following the configuration of "
     "server '%s'", main_server->ServerName);
 }
 
 void secftp_sni_sess_init(const struct secftp_settings *st) {
-  listen_opts = st->opts;
-  vhost_ctx = NULL;
-  vhost_settings = NULL;
-  pending_server = NULL;
+  secftp_session_set_listen_opts(st->opts);
+  secftp_session_choose_vhost(NULL, NULL);
+  secftp_session_set_pending_server(NULL);
   pr_event_register(&secftp_module, "core.session-reinit", sess_reinit_ev,
     NULL);
 }
@@ -296,9 +306,9 @@ void secftp_sni_sess_init(const struct secftp_settings *st) {
 static void commit_switch(cmd_rec *cmd) {
   const char *sni;
   cmd_rec *host_cmd;
-  server_rec *named = pending_server;
+  server_rec *named = secftp_sess.vhost.pending;
 
-  pending_server = NULL;
+  secftp_session_set_pending_server(NULL);
   if (named == NULL ||
       named == main_server) {
     return;

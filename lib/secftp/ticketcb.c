@@ -7,6 +7,7 @@
 #include "secftp/fleet.h"
 #include "secftp/log.h"
 #include "secftp/ticketkeys.h"
+#include "secftp/vhostid.h"
 
 #include <openssl/core_names.h>
 #include <openssl/rand.h>
@@ -56,7 +57,12 @@ struct ticket_ctx {
   unsigned char local_secret[32];
   pid_t local_owner;
 
-  /* Identifies secret and lifetime in the shared key cache. */
+  /* The virtual host whose tickets these keys make (vhostid.h). */
+  char vhost[SECFTP_VHOSTID_HEX_SIZE];
+
+  /* Identifies secret, virtual host and lifetime in the shared key
+   * cache.
+   */
   unsigned char owner[8];
 
   /* This process's copy of the fleet key in use. */
@@ -71,14 +77,16 @@ static int ticket_ctx_idx = -1;
 /* Ticket keys
  */
 
-/* The lifetime is part of the name: nodes configured differently never
- * share a schedule by mistake.
+/* The virtual host is part of the name: a ticket made on one host never
+ * decrypts on another (doc/session-reuse.md).  So is the lifetime: nodes
+ * configured differently never share a schedule by mistake.
  */
-static const char *ticket_key_name(pool *p, long lifetime, int64_t epoch) {
-  char buf[96];
+static const char *ticket_key_name(pool *p, const struct ticket_ctx *fc,
+    int64_t epoch) {
+  char buf[128];
 
-  snprintf(buf, sizeof(buf), "mod_secftp:ticketkey:%ld:%lld", lifetime,
-    (long long) epoch);
+  snprintf(buf, sizeof(buf), "mod_secftp:ticketkey:%s:%ld:%lld", fc->vhost,
+    fc->lifetime, (long long) epoch);
   return pstrdup(p, buf);
 }
 
@@ -243,7 +251,7 @@ static int redis_fleet_key(struct ticket_ctx *fc, int64_t epoch, int create,
   int res = -1;
 
   tmp_pool = make_sub_pool(session.pool ? session.pool : permanent_pool);
-  name = ticket_key_name(tmp_pool, fc->lifetime, epoch);
+  name = ticket_key_name(tmp_pool, fc, epoch);
 
   text = secftp_fleet_redis_get(tmp_pool, name, &len);
   if (text != NULL) {
@@ -437,17 +445,17 @@ static int map_shared_page(void) {
   return 0;
 }
 
-/* Tags fc's entries in the shared key cache: a digest of the secret and
- * the lifetime.
+/* Tags fc's entries in the shared key cache: a digest of the secret, the
+ * virtual host and the lifetime.
  */
 static void set_owner(struct ticket_ctx *fc) {
-  unsigned char buf[SECFTP_RECORD_KEY_LEN + 32];
+  unsigned char buf[SECFTP_RECORD_KEY_LEN + 64];
   unsigned char digest[SHA256_DIGEST_LENGTH];
   int n;
 
   memcpy(buf, fc->secret->ticket_key, SECFTP_RECORD_KEY_LEN);
-  n = snprintf((char *) buf + SECFTP_RECORD_KEY_LEN, 32, "%ld",
-    fc->lifetime);
+  n = snprintf((char *) buf + SECFTP_RECORD_KEY_LEN, 64, "%s:%ld",
+    fc->vhost, fc->lifetime);
   SHA256(buf, SECFTP_RECORD_KEY_LEN + (size_t) n, digest);
   memcpy(fc->owner, digest, sizeof(fc->owner));
   pr_memscrub(buf, sizeof(buf));
@@ -473,6 +481,7 @@ int secftp_ticketcb_install(SSL_CTX *ctx, server_rec *s,
   fc->lifetime = st->ticket_key_lifetime;
   fc->secret = st->ticket_key_secret;
   fc->local_owner = getpid();
+  secftp_vhostid_hex(ctx, fc->vhost);
   if (fc->secret != NULL) {
     set_owner(fc);
   }

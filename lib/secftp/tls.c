@@ -3,6 +3,8 @@
  */
 
 #include "secftp/tls.h"
+#include "secftp/certfile.h"
+#include "secftp/confpos.h"
 #include "secftp/keys.h"
 #include "secftp/alpn.h"
 #include "secftp/fleet.h"
@@ -10,14 +12,12 @@
 #include "secftp/reuse.h"
 #include "secftp/sni.h"
 #include "secftp/verify.h"
+#include "secftp/vhostid.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <poll.h>
-
-/* Ties the data connections' sessions to this module's contexts. */
-static const unsigned char session_id_context[] = "mod_secftp";
 
 struct server_tls {
   struct server_tls *next;
@@ -42,116 +42,6 @@ static const char *openssl_reason(pool *p, const char *fallback) {
 
   return pstrdup(p, ERR_reason_error_string(code) ?
     ERR_reason_error_string(code) : fallback);
-}
-
-static X509 *read_leaf_cert(const char *path) {
-  BIO *bio;
-  X509 *cert;
-
-  bio = BIO_new_file(path, "r");
-  if (bio == NULL) {
-    return NULL;
-  }
-
-  cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-  BIO_free(bio);
-  return cert;
-}
-
-static EVP_PKEY *read_private_key(const char *path) {
-  BIO *bio;
-  EVP_PKEY *key;
-
-  bio = BIO_new_file(path, "r");
-  if (bio == NULL) {
-    return NULL;
-  }
-
-  key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-  BIO_free(bio);
-  return key;
-}
-
-const char *secftp_tls_cert_validity_problem(pool *p, const char *path,
-    X509 *cert) {
-  if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0) {
-    return pstrcat(p, "certificate '", path, "' has expired", NULL);
-  }
-
-  if (X509_cmp_current_time(X509_get0_notBefore(cert)) >= 0) {
-    return pstrcat(p, "certificate '", path, "' is not yet valid", NULL);
-  }
-
-  return NULL;
-}
-
-int secftp_tls_ctx_has_usable_cert(SSL_CTX *ctx) {
-  int usable = FALSE, res;
-
-  if (ctx == NULL) {
-    return FALSE;
-  }
-
-  /* One context may hold an RSA and an ECDSA certificate: any one that is
-   * valid now will do.  The walk leaves the first one current again.
-   */
-  for (res = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST);
-       res == 1 && !usable;
-       res = SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT)) {
-    X509 *cert = SSL_CTX_get0_certificate(ctx);
-
-    usable = cert != NULL &&
-      X509_cmp_current_time(X509_get0_notAfter(cert)) > 0 &&
-      X509_cmp_current_time(X509_get0_notBefore(cert)) < 0;
-  }
-
-  (void) SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST);
-  return usable;
-}
-
-const char *secftp_tls_check_cert_files(pool *p, const char *cert_path,
-    const char *key_path) {
-  X509 *cert;
-  EVP_PKEY *key;
-  const char *problem = NULL;
-
-  ERR_clear_error();
-
-  cert = read_leaf_cert(cert_path);
-  if (cert == NULL) {
-    problem = pstrcat(p, "unable to read a PEM certificate from '",
-      cert_path, "': ", openssl_reason(p, strerror(errno)), NULL);
-    ERR_clear_error();
-    return problem;
-  }
-
-  /* An encrypted key is checked at startup, once its passphrase (which a
-   * later SecurePassPhraseProvider line may configure) is known.
-   */
-  if (secftp_keys_pem_is_encrypted(key_path)) {
-    problem = secftp_tls_cert_validity_problem(p, cert_path, cert);
-    X509_free(cert);
-    return problem;
-  }
-
-  key = read_private_key(key_path);
-  if (key == NULL) {
-    problem = pstrcat(p, "no usable PEM private key in '", key_path,
-      "' (missing, unreadable, or encrypted without a passphrase): ",
-      openssl_reason(p, strerror(errno)), NULL);
-
-  } else if (X509_check_private_key(cert, key) != 1) {
-    problem = pstrcat(p, "private key '", key_path,
-      "' does not match certificate '", cert_path, "'", NULL);
-
-  } else {
-    problem = secftp_tls_cert_validity_problem(p, cert_path, cert);
-  }
-
-  EVP_PKEY_free(key);
-  X509_free(cert);
-  ERR_clear_error();
-  return problem;
 }
 
 /* Maps the SecureProtocol bit set onto the context's version range.  A gap
@@ -188,6 +78,21 @@ static void set_protocol_range(SSL_CTX *ctx, unsigned int protocols) {
   SSL_CTX_set_max_proto_version(ctx, highest);
 }
 
+/* " (Directive on line N of 'file')" for an error found after parsing. */
+static const char *where(server_rec *s, const char *name, const void *argv0) {
+  return secftp_confpos_where(s->pool, s, name, argv0);
+}
+
+/* Where the cipher settings were written: the first of their directives
+ * that s has.
+ */
+static const char *cipher_where(server_rec *s) {
+  static const char *const names[] = { "CipherSuite", "SecureCipherSuite",
+    "SecureProtocol", "SecureGroups", NULL };
+
+  return secftp_confpos_where_any(s->pool, s, names);
+}
+
 static int load_certificates(SSL_CTX *ctx, server_rec *s,
     const struct secftp_settings *st) {
   const struct secftp_cert_files *files = st->certs->elts;
@@ -203,14 +108,17 @@ static int load_certificates(SSL_CTX *ctx, server_rec *s,
     ok = key != NULL &&
       SSL_CTX_use_certificate_chain_file(ctx, files[i].cert_path) == 1 &&
       SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
-      SSL_CTX_check_private_key(ctx) == 1;
+      SSL_CTX_check_private_key(ctx) == 1 &&
+      secftp_certfile_finish_cert(s->pool, ctx, s, files[i].cert_path,
+        &problem) == 0;
     EVP_PKEY_free(key);
     if (!ok) {
       pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": SecureCertificate: "
-        "unable to load '%s' / '%s' for server '%s': %s",
+        "unable to load '%s' / '%s' for server '%s': %s%s",
         files[i].cert_path, files[i].key_path, s->ServerName,
         problem != NULL ? problem : openssl_reason(s->pool,
-          "unknown error"));
+          "unknown error"), where(s, "SecureCertificate",
+          files[i].cert_path));
       ERR_clear_error();
       return -1;
     }
@@ -231,13 +139,14 @@ static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
   if (st->certs->nelts == 0 &&
       st->keyrings->nelts == 0) {
     pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": SecureEngine on for server "
-      "'%s' needs a SecureCertificate or SecureKeyring", s->ServerName);
+      "'%s' needs a SecureCertificate or SecureKeyring%s", s->ServerName,
+      where(s, "SecureEngine", NULL));
     return NULL;
   }
 
   if (st->cipher_problem != NULL) {
-    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': %s",
-      s->ServerName, st->cipher_problem);
+    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': %s%s",
+      s->ServerName, st->cipher_problem, cipher_where(s));
     return NULL;
   }
 
@@ -269,8 +178,7 @@ static SSL_CTX *build_ctx(server_rec *s, const struct secftp_settings *st) {
        SSL_CTX_set_cipher_list(ctx, st->tls12_ciphers) != 1) ||
       SSL_CTX_set_ciphersuites(ctx, st->tls13_ciphers) != 1 ||
       SSL_CTX_set1_groups_list(ctx, st->groups) != 1 ||
-      SSL_CTX_set_session_id_context(ctx, session_id_context,
-        sizeof(session_id_context) - 1) != 1 ||
+      secftp_vhostid_setup_ctx(ctx, s, st) < 0 ||
       secftp_reuse_setup_ctx(ctx) < 0 ||
       load_certificates(ctx, s, st) < 0 ||
       secftp_verify_setup(ctx, s, st) < 0 ||
@@ -315,9 +223,10 @@ static int build_server(server_rec *s) {
 
       pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s' has '%s' "
         "but SecureEngine off: no client could protect its login; turn "
-        "SecureEngine on, or set '%s' for this server", s->ServerName,
+        "SecureEngine on, or set '%s' for this server%s", s->ServerName,
         ftp ? "SecureFTP required" : "SecureDataConn private",
-        ftp ? "SecureFTP allowed" : "SecureDataConn clear");
+        ftp ? "SecureFTP allowed" : "SecureDataConn clear",
+        where(s, ftp ? "SecureFTP" : "SecureDataConn", NULL));
       return -1;
     }
 
@@ -327,7 +236,8 @@ static int build_server(server_rec *s) {
   if (uses_mod_tls(s)) {
     pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s' has both "
       "'SecureEngine on' (mod_secftp) and 'TLSEngine on' (mod_tls); enable "
-      "only one of them per server", s->ServerName);
+      "only one of them per server%s", s->ServerName,
+      where(s, "SecureEngine", NULL));
     return -1;
   }
 
@@ -388,10 +298,14 @@ SSL_CTX *secftp_tls_server_ctx(server_rec *s) {
   return stls != NULL ? stls->ctx : NULL;
 }
 
-const struct secftp_settings *secftp_tls_server_settings(server_rec *s) {
+struct secftp_settings *secftp_tls_server_settings_rw(server_rec *s) {
   struct server_tls *stls = find_server(s);
 
   return stls != NULL ? &stls->settings : NULL;
+}
+
+const struct secftp_settings *secftp_tls_server_settings(server_rec *s) {
+  return secftp_tls_server_settings_rw(s);
 }
 
 /* Waits until fd is ready for what SSL asked for, or the deadline passes.

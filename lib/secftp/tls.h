@@ -13,23 +13,6 @@
 #include "mod_secftp.h"
 #include "secftp/conf.h"
 
-/* Checks, as root at parse time, that cert_path holds a PEM certificate
- * (optionally followed by its chain) that is currently valid, and that
- * key_path holds the matching private key.  Returns NULL when all is well,
- * or a message naming the file and the problem, allocated from p.
- */
-const char *secftp_tls_check_cert_files(pool *p, const char *cert_path,
-  const char *key_path);
-
-/* Says what is wrong with the dates of cert (read from path), or NULL. */
-const char *secftp_tls_cert_validity_problem(pool *p, const char *path,
-  X509 *cert);
-
-/* TRUE when ctx holds at least one server certificate that is valid now
- * (one may have expired since startup: AUTH then gets 431).
- */
-int secftp_tls_ctx_has_usable_cert(SSL_CTX *ctx);
-
 /* Builds the contexts of every server in server_list whose SecureEngine is
  * on.  Returns 0, or -1 after logging every problem with the directive and
  * the server it concerns.
@@ -42,6 +25,11 @@ void secftp_tls_free_servers(void);
 /* The context and settings built for s, or NULL when s has no engine. */
 SSL_CTX *secftp_tls_server_ctx(server_rec *s);
 const struct secftp_settings *secftp_tls_server_settings(server_rec *s);
+
+/* The daemon's own settings of s, which sessions forked later copy (for
+ * ftpdctl secftp reload-certmap).  NULL when s has no TLS.
+ */
+struct secftp_settings *secftp_tls_server_settings_rw(server_rec *s);
 
 /* Runs a server-side handshake on fd, bounded by timeout seconds.
  * Returns the connection, or NULL with *problem set to a short reason (the

@@ -89,6 +89,7 @@ const struct secftp_token secftp_option_tokens[] = {
   { "AllowProtWithoutPBSZ", SECFTP_OPT_ALLOW_PROT_NO_PBSZ },
   { "StrictSNI", SECFTP_OPT_STRICT_SNI },
   { "OCSPSoftFail", SECFTP_OPT_OCSP_SOFT_FAIL },
+  { "LogDataHandshakes", SECFTP_OPT_LOG_DATA_HANDSHAKES },
   { NULL, 0 }
 };
 

@@ -83,6 +83,7 @@ enum secftp_session_cache {
 #define SECFTP_OPT_ALLOW_PROT_NO_PBSZ	0x0004
 #define SECFTP_OPT_STRICT_SNI		0x0008
 #define SECFTP_OPT_OCSP_SOFT_FAIL	0x0010
+#define SECFTP_OPT_LOG_DATA_HANDSHAKES	0x0020
 
 /* SecureHandshakeTimeout default, in seconds. */
 #define SECFTP_DEFAULT_HANDSHAKE_TIMEOUT	30

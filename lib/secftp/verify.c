@@ -7,6 +7,8 @@
  */
 
 #include "secftp/verify.h"
+#include "secftp/confpos.h"
+#include "secftp/confpos.h"
 #include "secftp/dn.h"
 #include "secftp/log.h"
 #include "secftp/ocsp.h"
@@ -240,8 +242,9 @@ int secftp_verify_setup(SSL_CTX *ctx, server_rec *s,
 
   problem = settings_problem(st);
   if (problem != NULL) {
-    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': %s",
-      s->ServerName, problem);
+    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': %s%s",
+      s->ServerName, problem, secftp_confpos_where_named(s->pool, s,
+        problem));
     return -1;
   }
 
@@ -271,9 +274,10 @@ int secftp_verify_setup(SSL_CTX *ctx, server_rec *s,
     unsigned long code = ERR_peek_last_error();
 
     pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': %s: unable "
-      "to load '%s': %s", s->ServerName, directive, path,
+      "to load '%s': %s%s", s->ServerName, directive, path,
       code != 0 && ERR_reason_error_string(code) != NULL ?
-        ERR_reason_error_string(code) : strerror(errno));
+        ERR_reason_error_string(code) : strerror(errno),
+      secftp_confpos_where(s->pool, s, directive, NULL));
     ERR_clear_error();
     return -1;
   }
@@ -303,6 +307,6 @@ modret_t *secftp_set_ca_path(cmd_rec *cmd) {
     CONF_ERROR(cmd, problem);
   }
 
-  add_config_param_str(cmd->argv[0], 1, cmd->argv[1]);
+  secftp_confpos_note(add_config_param_str(cmd->argv[0], 1, cmd->argv[1]));
   return PR_HANDLED(cmd);
 }

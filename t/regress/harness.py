@@ -236,24 +236,35 @@ SecureFTPLog {dir}/secftp.log
 """
 
 
-def implicit_vhost(extra="", log="secftp-implicit.log"):
-    """A <VirtualHost> on {port2} that speaks implicit FTPS, with the test
-    accounts; extra lines go inside it."""
+def vhost(port, lines):
+    """A <VirtualHost> on 127.0.0.1, port (a number or "{port2}"), with
+    the test accounts; lines (its TLS directives) go inside it."""
     return """
 <VirtualHost 127.0.0.1>
-  Port {port2}
-  SecureEngine on
-  SecureImplicit on
-  SecureCertificate {certs}/server.crt {certs}/server.key
-  SecureFTPLog {dir}/%s
+  Port %s
+%s
   AuthOrder mod_auth_file.c
   AuthUserFile {dir}/passwd
   AuthGroupFile {dir}/group
   RequireValidShell off
   DefaultRoot ~
-%s
+  AllowOverwrite on
+  <IfModule mod_delay.c>
+    DelayEngine off
+  </IfModule>
 </VirtualHost>
-""" % (log, extra)
+""" % (port, lines)
+
+
+def implicit_vhost(extra="", log="secftp-implicit.log"):
+    """A <VirtualHost> on {port2} that speaks implicit FTPS, with the test
+    accounts; extra lines go inside it."""
+    return vhost("{port2}", """\
+  SecureEngine on
+  SecureImplicit on
+  SecureCertificate {certs}/server.crt {certs}/server.key
+  SecureFTPLog {dir}/%s
+%s""" % (log, extra))
 
 
 class Server:

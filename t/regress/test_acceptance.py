@@ -26,6 +26,8 @@ BAD_VALUES = {
     "SecureCertMap": "/nonexistent/certmap",
     "SecureCertificate": "/nonexistent/cert.pem",
     "SecureCipherSuite": "RC4-SHA",
+    # A directive of several values: (the values, the bad one).
+    "SecureControlsACLs": ("status,reboot allow user root", "reboot"),
     "SecureCtrlConn": "sometimes",
     "SecureDataConn": "secret",
     "SecureEngine": "maybe",
@@ -51,6 +53,8 @@ BAD_VALUES = {
     "SecureTicketKeyLifetime": "12d",
     "SecureVerifyDepth": "deep",
     "SecureVerifyOrder": "ldap",
+    "SecureCertificateChain": "relative/chain.pem",
+    "SecureCertificateWarning": "soon",
 }
 
 # Directives that take exactly one value, with a good one: a second value
@@ -74,6 +78,8 @@ ONE_VALUE = {
     "SecureSessionReuse": "required",
     "SecureTicketKeyLifetime": "12h",
     "SecureVerifyDepth": "9",
+    "SecureCertificateChain": "{certs}/ca.crt",
+    "SecureCertificateWarning": "30d",
 }
 
 
@@ -106,9 +112,10 @@ def every_directive_bad_value_names_token_file_line():
     missing = sorted(set(names) - set(BAD_VALUES))
     check(not missing, "no bad-value case for %s" % missing)
     for directive in names:
-        token = BAD_VALUES[directive]
+        value = BAD_VALUES[directive]
+        value, token = value if isinstance(value, tuple) else (value, value)
         msg, lineno, path = _refused_at_line("bad_" + directive, directive,
-                                             token)
+                                             value)
         for want in ("'%s'" % token, "line %d " % lineno, path):
             check(want in msg, "%s %s: message lacks %r: %s" % (
                 directive, token, want, msg))

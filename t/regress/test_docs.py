@@ -122,3 +122,17 @@ def docs_readme_links():
         check(path in readme, "README does not mention %s" % path)
         check(os.path.exists(os.path.join(ROOT, path)),
               "README names %s, which does not exist" % path)
+
+
+@test
+def docs_manual_links_every_guide():
+    """Each doc/*.md is linked from the manual by its name, which is where
+    the packages put it (next to mod_secftp.html)."""
+    text = read("doc", "mod_secftp.html")
+    links = set(re.findall(r'href="([A-Za-z0-9_.-]+\.md)"', text))
+    guides = {n for n in os.listdir(os.path.join(ROOT, "doc"))
+              if n.endswith(".md")}
+    check(guides and not guides - links, "doc/*.md not linked from the "
+          "manual: %s" % ", ".join(sorted(guides - links)))
+    check(not links - guides, "the manual links missing guides: %s" %
+          ", ".join(sorted(links - guides)))

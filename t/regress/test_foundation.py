@@ -227,7 +227,18 @@ def _expired_cert():
 
 @test
 def startup_expired_certificate():
+    """SPEC 6.1: an expired certificate takes TLS out of service (431),
+    never the daemon; SystemLog says so at startup."""
     crt, key = _expired_cert()
-    _refused("expired", "SecureEngine on\nSecureCertificate %s %s\n" % (
-        crt, key), "SecureCertificate", "has expired", "on line",
-        secure=False)
+    srv = Server("expired", secure=False, conf="SecureEngine on\n"
+                 "SecureCertificate %s %s\n" % (crt, key))
+    with srv:
+        with Raw(srv.port) as c:
+            c.reply()
+            code, text = c.cmd("AUTH TLS")
+        check_eq(code, 431, "AUTH with an expired certificate")
+        check("has expired" in text and "SecureCertificate" in text,
+              "431 does not say why: " + text)
+        check(srv.wait_log(r"expired\.crt.*has expired.*OUT OF SERVICE",
+                           name="proftpd.log") is not None,
+              "SystemLog does not say why: " + srv.log("proftpd.log"))

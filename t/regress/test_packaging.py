@@ -59,6 +59,17 @@ def rpm_spec_builds_with_prxs():
             check(want in files, "RPM lacks %s: %r" % (want, files))
         check(any(f.endswith("/mod_secftp.html") for f in files),
               "RPM lacks the manual")
+        for doc in sorted(os.listdir(os.path.join(ROOT, "doc"))):
+            if doc.endswith(".md"):
+                check(any(f.endswith("/" + doc) for f in files),
+                      "RPM lacks doc/%s" % doc)
+        check("/etc/proftpd/conf.d/secftp.conf" in files,
+              "RPM lacks conf.d/secftp.conf: %r" % files)
+        configs = subprocess.run(["rpm", "-qpc", rpms[0]],
+                                 capture_output=True, text=True,
+                                 timeout=60).stdout.split()
+        check("/etc/proftpd/conf.d/secftp.conf" in configs,
+              "conf.d/secftp.conf is not %%config: %r" % configs)
         deps = subprocess.run(["rpm", "-qpR", rpms[0]], capture_output=True,
                               text=True, timeout=60).stdout
         check("proftpd" in deps, "RPM does not require proftpd: %s" % deps)
