@@ -361,9 +361,11 @@ def fleet_alert_after_resumption_keeps_the_fleet_record():
                 outage_node("alert_b", address, kf) as b:
             ctx = tf.tls_ctx("1.2", tickets=False)
             sess, _, _ = tf.connect(a, ctx)
-            key = "mod_secftp:session:" + sess.id.hex()
-            check_eq(redis.keys("mod_secftp:session:*"), [key],
-                     "session record")
+            keys = redis.keys("mod_secftp:session:*")
+            check_eq(len(keys), 1, "session records: %r" % keys)
+            key = keys[0]
+            check(key.endswith(":" + sess.id.hex()), "record %r is not "
+                  "named by the session id %s" % (key, sess.id.hex()))
             for srv in (b, a):
                 check(alert_after_resumption(srv, ctx, sess),
                       "the session was not resumed on %s" % srv.name)
