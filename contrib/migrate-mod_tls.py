@@ -668,7 +668,8 @@ def translate_session_cache(block, d):
     elif kind == "redis":
         block.add(d, "SecureSessionCache redis")
         block.none(d, "a fleet also needs SecureTicketKeyFile (the same "
-                   "root-only file on every node: openssl rand 48)")
+                   "root-only file on every node: openssl rand 48) and "
+                   "SecureRedisServer (mod_redis' RedisServer still works)")
     elif kind == "off":
         block.add(d, "SecureSessionCache off", "SecureSessionReuse allowed")
         block.none(d, "mod_tls requires no session reuse without a session "
