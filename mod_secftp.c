@@ -238,6 +238,7 @@ static int secftp_sess_init(void) {
   pr_event_register(&secftp_module, SECFTP_EVENT_PREFIX "data-handshake",
     secftp_data_handshake_ev, NULL);
 
+  secftp_data_register_netio();
   if (secftp_netio_install(PR_NETIO_STRM_CTRL|PR_NETIO_STRM_DATA) < 0) {
     return -1;
   }

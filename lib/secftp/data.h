@@ -7,9 +7,6 @@
 
 #include "mod_secftp.h"
 
-/* RFC 4217 section 10.2: the data protection level is not allowed here. */
-#define SECFTP_R_521	"521"
-
 /* Called when ProFTPD has opened a data stream: with PROT P, runs the data
  * handshake (once per connection) and routes both data streams through
  * it.  Returns 0, or -1 with errno set and session.d->xerrno set.
@@ -27,9 +24,12 @@ void secftp_data_finish(pr_netio_stream_t *nstrm);
  */
 int secftp_data_read(pr_netio_stream_t *nstrm, char *buf, size_t len);
 
-/* PRE_CMD for the data commands (RETR STOR STOU APPE LIST NLST MLSD):
- * SecureDataConn for the target directory (521 before any 150), and the
- * set-up of a protected transfer.
+/* Hands the three functions above to netio.c (before it is installed). */
+void secftp_data_register_netio(void);
+
+/* PRE_CMD: SecureDataConn (dataconn.c: 521 before any 150, 534 for what a
+ * clear control connection would show), and the set-up of a protected
+ * transfer for the data commands.
  */
 modret_t *secftp_data_pre_cmd(cmd_rec *cmd);
 

@@ -60,6 +60,12 @@ void secftp_log_server(server_rec *s, const char *path, int priority,
  */
 void secftp_log_data_handshake(SSL *ssl);
 
+/* text (from the client: USER, SNI, HOST, ALPN, paths, certificate
+ * fields) escaped for a log line by logesc.c, allocated from p; "(none)"
+ * for NULL.  Every client string reaches a log through this.
+ */
+const char *secftp_log_escape(pool *p, const char *text);
+
 /* Logs the pending OpenSSL error queue, one line per error, prefixed by
  * what, and empties it.
  */

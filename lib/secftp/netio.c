@@ -7,13 +7,19 @@
  */
 
 #include "secftp/netio.h"
-#include "secftp/data.h"
 #include "secftp/log.h"
 #include "secftp/tls.h"
 
 #include <openssl/err.h>
 
 static pr_netio_t *secftp_netio = NULL;
+
+/* The data streams' TLS side (data.c), registered by it. */
+static const struct secftp_netio_data_ops *data_ops = NULL;
+
+void secftp_netio_set_data_ops(const struct secftp_netio_data_ops *ops) {
+  data_ops = ops;
+}
 
 SSL *secftp_netio_get_ssl(pr_netio_stream_t *nstrm) {
   const void *ssl;
@@ -107,7 +113,7 @@ static int netio_close_cb(pr_netio_stream_t *nstrm) {
   int res = 0;
 
   ctrl_close_notify(nstrm);
-  secftp_data_finish(nstrm);
+  data_ops->finish(nstrm);
 
   if (nstrm->strm_fd >= 0) {
     res = close(nstrm->strm_fd);
@@ -137,7 +143,7 @@ static pr_netio_stream_t *netio_reopen_cb(pr_netio_stream_t *nstrm, int fd,
 }
 
 static int netio_postopen_cb(pr_netio_stream_t *nstrm) {
-  return secftp_data_postopen(nstrm);
+  return data_ops->postopen(nstrm);
 }
 
 /* An ABOR that arrives during a transfer must fail the transfer first (its
@@ -238,7 +244,7 @@ static int netio_read_cb(pr_netio_stream_t *nstrm, char *buf, size_t len) {
 
   if (ssl != NULL) {
     return nstrm->strm_type == PR_NETIO_STRM_DATA ?
-      secftp_data_read(nstrm, buf, len) : secftp_tls_read(ssl, buf, len);
+      data_ops->read(nstrm, buf, len) : secftp_tls_read(ssl, buf, len);
   }
 
   return read(nstrm->strm_fd, buf, len);
@@ -260,7 +266,7 @@ static int netio_shutdown_cb(pr_netio_stream_t *nstrm, int how) {
    */
   if (how == SHUT_WR ||
       how == SHUT_RDWR) {
-    secftp_data_finish(nstrm);
+    data_ops->finish(nstrm);
   }
 
   return shutdown(nstrm->strm_fd, how);
@@ -269,6 +275,13 @@ static int netio_shutdown_cb(pr_netio_stream_t *nstrm, int how) {
 int secftp_netio_install(int strm_types) {
   static const int types[] = { PR_NETIO_STRM_CTRL, PR_NETIO_STRM_DATA };
   size_t i;
+
+  if (data_ops == NULL) {
+    /* Without the data side, a protected data stream would be clear. */
+    secftp_log("unable to register NetIO: no data stream handlers");
+    errno = EPERM;
+    return -1;
+  }
 
   if (secftp_netio == NULL) {
     secftp_netio = pr_alloc_netio2(permanent_pool, &secftp_module,

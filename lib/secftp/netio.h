@@ -16,6 +16,18 @@
  */
 int secftp_netio_install(int strm_types);
 
+/* What the data streams do under TLS, supplied by data.c so that this
+ * unit does not depend on it.  Must be set before
+ * secftp_netio_install(), which otherwise refuses (fail closed).
+ */
+struct secftp_netio_data_ops {
+  int (*postopen)(pr_netio_stream_t *nstrm);
+  void (*finish)(pr_netio_stream_t *nstrm);
+  int (*read)(pr_netio_stream_t *nstrm, char *buf, size_t len);
+};
+
+void secftp_netio_set_data_ops(const struct secftp_netio_data_ops *ops);
+
 /* Attaches ssl to a stream, so that its I/O goes through TLS. */
 int secftp_netio_attach(pr_netio_stream_t *nstrm, SSL *ssl);
 
