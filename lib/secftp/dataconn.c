@@ -189,17 +189,52 @@ static const char *parent_of(pool *p, const char *path) {
     pstrndup(p, path, slash - path);
 }
 
-/* One target of a listing: its own policy (it may be a directory whose
- * contents are shown), and with -R everything below.
+/* With -L (or ShowSymlinks off) mod_ls shows what each symbolic link in
+ * a listed directory leads to: a link into a private place shows that
+ * place's facts.
  */
-static int target_refusing(pool *p, const char *path, int recursive,
+static int links_refusing(pool *p, const char *dir, refuses_fn refuses) {
+  void *dh;
+  struct dirent *de;
+  int policy = -1;
+
+  dh = pr_fsio_opendir(dir);
+  if (dh == NULL) {
+    return -1;
+  }
+
+  while (policy < 0 &&
+         (de = pr_fsio_readdir(dh)) != NULL) {
+    const char *entry = pdircat(p, dir, de->d_name, NULL);
+    struct stat st;
+
+    if (pr_fsio_lstat(entry, &st) == 0 &&
+        S_ISLNK(st.st_mode)) {
+      policy = path_refusing(p, entry, refuses);
+    }
+  }
+
+  (void) pr_fsio_closedir(dh);
+  return policy;
+}
+
+/* One target of a listing: its own policy (it may be a directory whose
+ * contents are shown), with -L where its links lead, and with -R
+ * everything below.
+ */
+static int target_refusing(pool *p, const char *path, unsigned int opts,
     unsigned int *budget, refuses_fn refuses) {
   const char *best;
   int policy;
 
   policy = path_refusing(p, path, refuses);
+  if (policy < 0 &&
+      (opts & SECFTP_LSARGS_OPT_L)) {
+    policy = links_refusing(p, path, refuses);
+  }
+
   if (policy >= 0 ||
-      !recursive) {
+      !(opts & SECFTP_LSARGS_OPT_R)) {
     return policy;
   }
 
@@ -208,12 +243,38 @@ static int target_refusing(pool *p, const char *path, int recursive,
     refuses);
 }
 
+/* One match of a wildcard: shown in the directory it lives in, with -L
+ * as what it leads to, with -R with everything below.
+ */
+static int match_refusing(pool *p, const char *match, unsigned int opts,
+    unsigned int *budget, refuses_fn refuses) {
+  struct stat st;
+  int policy;
+
+  policy = path_refusing(p, parent_of(p, match), refuses);
+  if (policy < 0 &&
+      (opts & SECFTP_LSARGS_OPT_L) &&
+      pr_fsio_lstat(match, &st) == 0 &&
+      S_ISLNK(st.st_mode)) {
+    policy = path_refusing(p, match, refuses);
+  }
+
+  if (policy < 0 &&
+      (opts & SECFTP_LSARGS_OPT_R) &&
+      pr_fsio_stat(match, &st) == 0 &&
+      S_ISDIR(st.st_mode)) {
+    policy = subtree_refusing(p, match, 0, budget, refuses);
+  }
+
+  return policy;
+}
+
 /* The policy that refuses what a listing of path shows, or -1.  A
  * wildcard is expanded as mod_ls expands it, and shows names from every
  * directory it matches in ("LIST * / *"), so each of those is checked; a
  * wildcard that matches nothing is listed as a literal path.
  */
-static int listing_refusing(pool *p, const char *path, int recursive,
+static int listing_refusing(pool *p, const char *path, unsigned int opts,
     refuses_fn refuses) {
   unsigned int budget = LISTING_MAX_DIRS;
   unsigned char *globbing;
@@ -225,20 +286,11 @@ static int listing_refusing(pool *p, const char *path, int recursive,
   if ((globbing != NULL && *globbing == FALSE) ||
       !pr_str_is_fnmatch(path) ||
       pr_fs_glob(path, GLOB_PERIOD|GLOB_NOSORT, NULL, &g) != 0) {
-    return target_refusing(p, path, recursive, &budget, refuses);
+    return target_refusing(p, path, opts, &budget, refuses);
   }
 
   for (i = 0; policy < 0 && i < g.gl_pathc; i++) {
-    const char *match = g.gl_pathv[i];
-    struct stat st;
-
-    policy = path_refusing(p, parent_of(p, match), refuses);
-    if (policy < 0 &&
-        recursive &&
-        pr_fsio_stat(match, &st) == 0 &&
-        S_ISDIR(st.st_mode)) {
-      policy = subtree_refusing(p, match, 0, &budget, refuses);
-    }
+    policy = match_refusing(p, g.gl_pathv[i], opts, &budget, refuses);
   }
 
   pr_fs_globfree(&g);
@@ -322,6 +374,7 @@ static int command_refusing(cmd_rec *cmd, int id, refuses_fn refuses) {
   struct secftp_lsargs args;
   config_rec *opts;
   const char *arg, *path;
+  unsigned char *show_links;
 
   arg = pr_fs_decode_path2(cmd->tmp_pool, cmd->arg != NULL ? cmd->arg : "",
     FSIO_DECODE_FL_TELL_ERRORS);
@@ -339,22 +392,35 @@ static int command_refusing(cmd_rec *cmd, int id, refuses_fn refuses) {
   }
 
   if (opts != NULL &&
-      id != SECFTP_LSARGS_MLSD &&
-      secftp_lsargs_options_recursive(opts->argv[0])) {
-    args.recursive = TRUE;
+      args.expands) {
+    args.opts |= secftp_lsargs_options(opts->argv[0]);
+  }
+
+  show_links = get_param_ptr(TOPLEVEL_CONF, "ShowSymlinks", FALSE);
+  if (show_links != NULL &&
+      *show_links == FALSE) {
+    /* Every link is listed as what it leads to. */
+    args.opts |= SECFTP_LSARGS_OPT_L;
   }
 
   path = *args.path != '\0' ? args.path : pr_fs_getvwd();
   pr_trace_msg(SECFTP_TRACE_DATA, 9, "%s acts on '%s'%s",
     (char *) cmd->argv[0], secftp_log_escape(cmd->tmp_pool, path),
-    args.recursive ? " and below" : "");
+    (args.opts & SECFTP_LSARGS_OPT_R) ? " and below" : "");
 
-  if (!args.expands) {
+  if (args.kind == SECFTP_LSARGS_FACTS) {
     return path_refusing(cmd->tmp_pool, path, refuses);
   }
 
+  if (!args.expands) {
+    unsigned int budget = LISTING_MAX_DIRS;
+
+    return target_refusing(cmd->tmp_pool, path, args.opts, &budget,
+      refuses);
+  }
+
   return listing_refusing(cmd->tmp_pool, expand_home(cmd->tmp_pool, path),
-    args.recursive, refuses);
+    args.opts, refuses);
 }
 
 /* The data commands, and where each names its target. */

@@ -28,11 +28,16 @@ static const char *skip_space(const char *p) {
   return p;
 }
 
-/* One option group's letters and digits, after its '-'. */
-static const char *read_group(const char *p, int *recursive) {
+/* One option group's letters and digits, after its '-': -R and -L are
+ * noted in *opts.
+ */
+static const char *read_group(const char *p, unsigned int *opts) {
   for (p++; is_alnum(*p); p++) {
     if (*p == 'R') {
-      *recursive = 1;
+      *opts |= SECFTP_LSARGS_OPT_R;
+
+    } else if (*p == 'L') {
+      *opts |= SECFTP_LSARGS_OPT_L;
     }
   }
 
@@ -45,7 +50,7 @@ static const char *read_group(const char *p, int *recursive) {
  * follow (so "-l  x" names " x").
  */
 static const char *skip_options(const char *arg, int strict,
-    int *recursive) {
+    unsigned int *opts) {
   const char *p = skip_space(arg);
 
   if (*p == '-') {
@@ -60,7 +65,7 @@ static const char *skip_options(const char *arg, int strict,
       }
 
     } else {
-      arg = read_group(arg, recursive);
+      arg = read_group(arg, opts);
     }
 
     p = skip_space(arg);
@@ -94,19 +99,19 @@ static int has_options(const char *arg, unsigned int argc,
 
 static const char *listing_path(const char *arg, unsigned int argc,
     int strict, secftp_lsargs_exists_fn exists, void *data,
-    int *recursive) {
+    unsigned int *opts) {
   if (!has_options(arg, argc, exists, data)) {
     return arg;
   }
 
-  return skip_options(arg, strict, recursive);
+  return skip_options(arg, strict, opts);
 }
 
 /* STAT drops a leading '-' word and the white space after it; what is
  * left is then read as LIST reads its argument.
  */
 static const char *stat_path(const char *arg, unsigned int argc, int strict,
-    secftp_lsargs_exists_fn exists, void *data, int *recursive) {
+    secftp_lsargs_exists_fn exists, void *data, unsigned int *opts) {
   if (*arg == '-') {
     while (*arg != '\0' &&
            !is_space(*arg)) {
@@ -119,7 +124,7 @@ static const char *stat_path(const char *arg, unsigned int argc, int strict,
     return arg;
   }
 
-  return listing_path(arg, argc, strict, exists, data, recursive);
+  return listing_path(arg, argc, strict, exists, data, opts);
 }
 
 int secftp_lsargs_resolve(enum secftp_lsargs_cmd cmd, const char *arg,
@@ -141,7 +146,7 @@ int secftp_lsargs_resolve(enum secftp_lsargs_cmd cmd, const char *arg,
       res->expands = 1;
       if (argc > 1) {
         res->path = listing_path(arg, argc, strict, exists, data,
-          &res->recursive);
+          &res->opts);
       }
       break;
 
@@ -154,7 +159,7 @@ int secftp_lsargs_resolve(enum secftp_lsargs_cmd cmd, const char *arg,
       res->kind = SECFTP_LSARGS_CONTENTS;
       res->expands = 1;
       res->path = stat_path(arg, argc, strict, exists, data,
-        &res->recursive);
+        &res->opts);
       break;
 
     case SECFTP_LSARGS_MLSD:
@@ -214,22 +219,21 @@ unsigned int secftp_lsargs_count_words(const char *line) {
   }
 }
 
-int secftp_lsargs_options_recursive(const char *options) {
-  int recursive = 0;
+unsigned int secftp_lsargs_options(const char *options) {
+  unsigned int opts = 0;
 
   if (options == NULL) {
     return 0;
   }
 
-  options = skip_space(options);
   while (*options != '\0') {
     if (*options == '-') {
-      options = read_group(options, &recursive);
+      options = read_group(options, &opts);
 
     } else {
       options++;
     }
   }
 
-  return recursive;
+  return opts;
 }

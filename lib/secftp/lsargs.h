@@ -46,6 +46,12 @@ enum secftp_lsargs_kind {
   SECFTP_LSARGS_FACTS		/* the facts of the entry itself */
 };
 
+/* -R: mod_ls lists every directory below. */
+#define SECFTP_LSARGS_OPT_R	0x01
+
+/* -L: mod_ls shows what symbolic links lead to, not the links. */
+#define SECFTP_LSARGS_OPT_L	0x02
+
 struct secftp_lsargs {
   enum secftp_lsargs_kind kind;
 
@@ -54,8 +60,8 @@ struct secftp_lsargs {
    */
   const char *path;
 
-  /* The client asked for -R (mod_ls lists every directory below). */
-  int recursive;
+  /* SECFTP_LSARGS_OPT_* the client gave. */
+  unsigned int opts;
 
   /* mod_ls expands globs and '~user' in this path (LIST, NLST, STAT). */
   int expands;
@@ -81,9 +87,10 @@ int secftp_lsargs_resolve(enum secftp_lsargs_cmd cmd, const char *arg,
  */
 unsigned int secftp_lsargs_count_words(const char *line);
 
-/* Whether a ListOptions string turns on -R (any 'R' in a '-' group;
- * a later "+R" is ignored, so the answer errs towards recursive).
+/* The SECFTP_LSARGS_OPT_* a ListOptions string turns on (an 'R' or 'L'
+ * in any '-' group; a later "+R" is ignored, so the answer errs towards
+ * showing more).
  */
-int secftp_lsargs_options_recursive(const char *options);
+unsigned int secftp_lsargs_options(const char *options);
 
 #endif /* SECFTP_LSARGS_H */
