@@ -27,6 +27,8 @@ static const struct testsuite suites[] = {
   { "record", tests_get_record_suite },
   { "ticketkeys", tests_get_ticketkeys_suite },
   { "redisc", tests_get_redisc_suite },
+  { "lsargs", tests_get_lsargs_suite },
+  { "logesc", tests_get_logesc_suite },
   { NULL, NULL }
 };
 

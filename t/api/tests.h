@@ -21,5 +21,7 @@ Suite *tests_get_alpn_suite(void);
 Suite *tests_get_record_suite(void);
 Suite *tests_get_ticketkeys_suite(void);
 Suite *tests_get_redisc_suite(void);
+Suite *tests_get_lsargs_suite(void);
+Suite *tests_get_logesc_suite(void);
 
 #endif /* SECFTP_TESTS_H */
