@@ -58,6 +58,21 @@ static int refuse_connection(int fd, SSL *ssl, const char *why) {
   return -1;
 }
 
+/* Detaches ssl from whichever data stream still holds it. */
+static void detach_data_streams(SSL *ssl) {
+  if (session.d == NULL) {
+    return;
+  }
+
+  if (secftp_netio_get_ssl(session.d->instrm) == ssl) {
+    (void) secftp_netio_detach(session.d->instrm);
+  }
+
+  if (secftp_netio_get_ssl(session.d->outstrm) == ssl) {
+    (void) secftp_netio_detach(session.d->outstrm);
+  }
+}
+
 int secftp_data_postopen(pr_netio_stream_t *nstrm) {
   const char *problem = NULL, *why = NULL;
   SSL *ssl;
@@ -109,8 +124,15 @@ int secftp_data_postopen(pr_netio_stream_t *nstrm) {
 
   secftp_reuse_issue_transfer_ticket(ssl, FALSE);
 
-  (void) secftp_netio_attach(session.d->instrm, ssl);
-  (void) secftp_netio_attach(session.d->outstrm, ssl);
+  if (secftp_netio_attach(session.d->instrm, ssl) < 0 ||
+      secftp_netio_attach(session.d->outstrm, ssl) < 0) {
+    /* Fail closed: a data stream without its TLS connection would move
+     * the transfer in the clear.
+     */
+    detach_data_streams(ssl);
+    return refuse_connection(PR_NETIO_FD(nstrm), ssl, "unable to route "
+      "the data connection through TLS");
+  }
   pr_trace_msg(SECFTP_TRACE_DATA, 9, "data connection protected: %s, %s%s%s",
     SSL_get_version(ssl), SSL_get_cipher_name(ssl),
     SSL_session_reused(ssl) ? ", resumed" : "",
@@ -125,21 +147,6 @@ void secftp_data_register_netio(void) {
   };
 
   secftp_netio_set_data_ops(&ops);
-}
-
-/* Detaches ssl from whichever data stream still holds it. */
-static void detach_data_streams(SSL *ssl) {
-  if (session.d == NULL) {
-    return;
-  }
-
-  if (secftp_netio_get_ssl(session.d->instrm) == ssl) {
-    (void) secftp_netio_detach(session.d->instrm);
-  }
-
-  if (secftp_netio_get_ssl(session.d->outstrm) == ssl) {
-    (void) secftp_netio_detach(session.d->outstrm);
-  }
 }
 
 void secftp_data_finish(pr_netio_stream_t *nstrm) {
