@@ -109,7 +109,7 @@ def ctrl_attach_failure_closes_the_connection():
         check(not clear_replies(raw), "replies in clear after a failed "
               "attach: %r" % clear_replies(raw))
         check(eof, "the connection stayed open")
-        check("unable to route it through TLS" in srv.log(),
+        check("unable to protect the control connection" in srv.log(),
               "not logged: %s" % srv.log()[-500:])
 
 
