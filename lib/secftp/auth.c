@@ -17,6 +17,7 @@ void secftp_auth_sess_init(void) {
  */
 static modret_t *refuse_login(cmd_rec *cmd, const char *user,
     const char *policy, const char *why) {
+  user = secftp_log_escape(cmd->tmp_pool, user);
   secftp_log("%s %s refused (%s): %s", (char *) cmd->argv[0], user, policy,
     why);
   (void) pr_table_remove(session.notes, SECFTP_ORIG_USER_NOTE, NULL);
@@ -76,6 +77,7 @@ static int account_exists(pool *p, const char *name) {
 }
 
 static modret_t *refuse_missing_account(cmd_rec *cmd, const char *name) {
+  name = secftp_log_escape(cmd->tmp_pool, name);
   secftp_log("USER %s: the client certificate maps to this name, but the "
     "auth chain knows no such account: 530", name);
   pr_trace_msg(SECFTP_TRACE_POLICY, 3, "USER %s refused: no account", name);
@@ -86,10 +88,21 @@ static modret_t *refuse_missing_account(cmd_rec *cmd, const char *name) {
   return PR_ERROR(cmd);
 }
 
+/* The account USER name logs in as: its UserAlias resolved as mod_auth
+ * resolves it (pr_auth_get_anon_config), or name itself.  The policies
+ * decide on the account, never on a name that aliases another.
+ */
+static const char *login_account(pool *p, const char *name) {
+  const char *account = name;
+
+  (void) pr_auth_get_anon_config(p, &account, NULL, NULL);
+  return account != NULL ? account : name;
+}
+
 /* usage: USER name (PRE_CMD) */
 modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
   const struct secftp_settings *st = &secftp_sess.settings;
-  const char *name = cmd->arg, *mapped;
+  const char *name = cmd->arg, *mapped, *account;
 
   secftp_session_unbind_cert_user();
   if (!secftp_session_enabled() ||
@@ -114,13 +127,15 @@ modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
       mapped == NULL ?
       "the client certificate maps to no user" :
       pstrcat(cmd->tmp_pool, "the client certificate maps to another user "
-        "than ", name, NULL));
+        "than ", secftp_log_escape(cmd->tmp_pool, name), NULL));
   }
 
+  account = login_account(cmd->tmp_pool, name);
   if (st->port_access->nelts > 0 &&
-      !port_access_allows(cmd->tmp_pool, name)) {
+      !port_access_allows(cmd->tmp_pool, account)) {
     return refuse_login(cmd, name, "SecurePortAccess", pstrcat(cmd->tmp_pool,
-      "user ", name, " may not log in on this port", NULL));
+      "user ", secftp_log_escape(cmd->tmp_pool, account), " may not log in "
+      "on this port", NULL));
   }
 
   if (mapped != NULL &&
@@ -136,7 +151,7 @@ modret_t *secftp_auth_pre_user(cmd_rec *cmd) {
 
     secftp_session_bind_cert_user(name);
     pr_trace_msg(SECFTP_TRACE_POLICY, 5, "USER %s: the client certificate "
-      "maps to this user", name);
+      "maps to this user", secftp_log_escape(cmd->tmp_pool, name));
   }
 
   return PR_DECLINED(cmd);
@@ -165,14 +180,15 @@ modret_t *secftp_auth_requires_pass(cmd_rec *cmd) {
   if (pr_auth_getpwnam(cmd->tmp_pool, name) == NULL) {
     /* No account: no waiver (mod_auth would fail the login inside USER). */
     pr_trace_msg(SECFTP_TRACE_POLICY, 3, "USER %s: no such account, "
-      "password not waived", name);
+      "password not waived", secftp_log_escape(cmd->tmp_pool, name));
     return PR_DECLINED(cmd);
   }
 
   secftp_session_waive_password();
   session.auth_mech = "mod_secftp.c";
   secftp_log("USER %s: no password needed: the verified client certificate "
-    "maps to this user (SecurePassword optional)", name);
+    "maps to this user (SecurePassword optional)",
+    secftp_log_escape(cmd->tmp_pool, name));
   return PR_HANDLED(cmd);
 }
 
@@ -192,8 +208,8 @@ modret_t *secftp_auth_pre_pass(cmd_rec *cmd) {
   if (user != NULL &&
       strcmp(user, secftp_sess.cert_user) != 0) {
     return refuse_login(cmd, user, "SecureLogin verify_user", pstrcat(
-      cmd->tmp_pool, "the client certificate does not vouch for ", user,
-      NULL));
+      cmd->tmp_pool, "the client certificate does not vouch for ",
+      secftp_log_escape(cmd->tmp_pool, user), NULL));
   }
 
   return PR_DECLINED(cmd);
@@ -216,8 +232,8 @@ modret_t *secftp_auth_post_pass(cmd_rec *cmd) {
   }
 
   secftp_session_set_fact("SECFTP_AUTH_METHOD", method);
-  secftp_log("user %s logged in (%s)", session.user != NULL ?
-    session.user : secftp_sess.cert_user, method);
+  secftp_log("user %s logged in (%s)", secftp_log_escape(cmd->tmp_pool,
+    session.user != NULL ? session.user : secftp_sess.cert_user), method);
   return PR_DECLINED(cmd);
 }
 
@@ -234,7 +250,8 @@ modret_t *secftp_auth_post_pass_err(cmd_rec *cmd) {
   }
 
   secftp_log("USER %s: certificate login failed after the password was "
-    "waived; closing the connection", secftp_sess.cert_user);
+    "waived; closing the connection", secftp_log_escape(cmd->tmp_pool,
+    secftp_sess.cert_user));
   secftp_session_unbind_cert_user();
   pr_response_send(R_530, _("Login incorrect; reconnect to try again"));
   pr_session_disconnect(&secftp_module, PR_SESS_DISCONNECT_BY_APPLICATION,
@@ -245,7 +262,8 @@ modret_t *secftp_auth_post_pass_err(cmd_rec *cmd) {
 modret_t *secftp_auth_reset(cmd_rec *cmd) {
   if (secftp_sess.cert_user[0] != '\0') {
     pr_trace_msg(SECFTP_TRACE_POLICY, 5, "%s: certificate binding of USER "
-      "%s reset", (char *) cmd->argv[0], secftp_sess.cert_user);
+      "%s reset", (char *) cmd->argv[0], secftp_log_escape(cmd->tmp_pool,
+      secftp_sess.cert_user));
   }
 
   secftp_session_unbind_cert_user();

@@ -4,6 +4,7 @@
 
 #include "certmap.h"
 #include "dn.h"
+#include "logesc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -150,6 +151,26 @@ static int word_is(const char *word, size_t n, const char *keyword) {
     strncasecmp(word, keyword, n) == 0;
 }
 
+/* A Unicode format or bidi control (U+202E, U+200B-U+200F, U+FEFF...)
+ * makes a name look like another one: such a name never maps (SPEC 6.1).
+ */
+static int has_format_control(const unsigned char *name, size_t len) {
+  size_t pos = 0;
+
+  while (pos < len) {
+    uint32_t cp = 0;
+    size_t n = secftp_logesc_utf8(name + pos, len - pos, &cp);
+
+    if (n == 0 ||
+        secftp_logesc_is_control(cp)) {
+      return 1;
+    }
+    pos += n;
+  }
+
+  return 0;
+}
+
 int secftp_certmap_user_ok(const unsigned char *name, size_t len) {
   if (name == NULL ||
       len == 0 ||
@@ -164,7 +185,8 @@ int secftp_certmap_user_ok(const unsigned char *name, size_t len) {
 
   return memchr(name, '/', len) == NULL &&
     !secftp_dn_has_control(name, len) &&
-    secftp_dn_utf8_valid(name, len);
+    secftp_dn_utf8_valid(name, len) &&
+    !has_format_control(name, len);
 }
 
 /* A user name written in a rule: a sane user name that the rule syntax

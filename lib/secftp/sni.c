@@ -122,7 +122,8 @@ static int refuse(int *al, int alert, const char *text) {
 }
 
 /* Reads the SNI of the ClientHello.  Returns 1 with the name, 0 when there
- * is none (or an IP literal, which selects nothing), -1 when malformed.
+ * is none (or an IP literal, which selects nothing), -1 when malformed,
+ * -2 when it is not a DNS host name (SPEC 6.1: refused before any use).
  */
 static int client_sni(SSL *ssl, char *name, size_t name_len) {
   const unsigned char *ext = NULL;
@@ -142,7 +143,7 @@ static int client_sni(SSL *ssl, char *name, size_t name_len) {
     return 0;
   }
 
-  return 1;
+  return secftp_sni_is_hostname(name) == 1 ? 1 : -2;
 }
 
 /* This session now follows st (ctx's host): its settings and its
@@ -167,6 +168,12 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
   }
 
   res = client_sni(ssl, name, sizeof(name));
+  if (res == -2) {
+    return refuse(al, SSL_AD_ILLEGAL_PARAMETER, pstrcat(session.pool,
+      "SNI '", secftp_log_escape(session.pool, name), "' is not a DNS host "
+      "name", NULL));
+  }
+
   if (res < 0) {
     return refuse(al, SSL_AD_DECODE_ERROR, "malformed server_name "
       "extension");
@@ -188,13 +195,14 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
       secftp_sni_is_ip_literal(host) != 1) {
     if (strcasecmp(host, name) != 0) {
       return refuse(al, SSL_AD_ACCESS_DENIED, pstrcat(session.pool, "SNI '",
-        name, "' disagrees with HOST '", host, "'", NULL));
+        name, "' disagrees with HOST '", secftp_log_escape(session.pool,
+        host), "'", NULL));
     }
 
     return SSL_CLIENT_HELLO_SUCCESS;
   }
 
-  named = secftp_sni_is_hostname(name) == 1 ? find_named_server(name) : NULL;
+  named = find_named_server(name);
   if (named == NULL) {
     if (secftp_sess.vhost.listen_opts & SECFTP_OPT_STRICT_SNI) {
       return refuse(al, SSL_AD_UNRECOGNIZED_NAME, pstrcat(session.pool,

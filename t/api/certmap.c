@@ -816,6 +816,14 @@ START_TEST (certmap_user_ok_test) {
     { "a\x7f", -1, 0 },
     { "a\xc2\x85", -1, 0 },
     { "a\xff", -1, 0 },
+    /* Unicode format / bidi controls (issue 13): look-alike names */
+    { "\xe2\x80\xae" "ecila", -1, 0 },
+    { "al\xe2\x80\x8b" "ice", -1, 0 },
+    { "alice\xe2\x80\x8f", -1, 0 },
+    { "\xe2\x81\xa6" "alice\xe2\x81\xa9", -1, 0 },
+    { "\xef\xbb\xbf" "alice", -1, 0 },
+    { "al\xc2\xad" "ice", -1, 0 },
+    { "alice\xe2\x80\x90", -1, 1 },
     { NULL, 0, 0 }
   };
   unsigned char long_name[SECFTP_CERTMAP_USER_MAX + 1];
