@@ -6,12 +6,11 @@
 #include "secftp/certfile.h"
 #include "secftp/confpos.h"
 #include "secftp/log.h"
+#include "secftp/passprov.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
-#include <poll.h>
-#include <sys/wait.h>
 
 /* One key that may need a passphrase, and what went wrong getting it. */
 struct pass_request {
@@ -28,192 +27,16 @@ static const char *openssl_reason(pool *p, const char *fallback) {
   return pstrdup(p, reason != NULL ? reason : fallback);
 }
 
-/* A provider is a program when it is an executable regular file. */
-static int is_program(const char *path) {
-  struct stat st;
+/* Reads the passphrase file open on fd. */
+static int read_file(int fd, char *buf, size_t size, const char **why) {
+  int len;
 
-  return stat(path, &st) == 0 &&
-    S_ISREG(st.st_mode) &&
-    (st.st_mode & S_IXUSR);
-}
-
-/* Reads the first line of fd (without its line ending) into buf, waiting
- * no later than deadline.  Returns its length, or -1 with errno set
- * (ETIMEDOUT, ENAMETOOLONG for a line that does not fit).
- */
-static int read_first_line(int fd, char *buf, size_t size, time_t deadline) {
-  size_t len = 0;
-
-  while (TRUE) {
-    struct pollfd pfd;
-    ssize_t n;
-    char *nl;
-    time_t now = time(NULL);
-
-    if (now >= deadline) {
-      errno = ETIMEDOUT;
-      return -1;
-    }
-
-    pfd.fd = fd;
-    pfd.events = POLLIN;
-    pfd.revents = 0;
-    if (poll(&pfd, 1, (int) (deadline - now) * 1000) < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return -1;
-    }
-
-    n = read(fd, buf + len, size - 1 - len);
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) {
-        continue;
-      }
-      return -1;
-    }
-
-    len += (size_t) n;
-    buf[len] = '\0';
-    nl = strchr(buf, '\n');
-    if (nl != NULL) {
-      len = (size_t) (nl - buf);
-      break;
-    }
-
-    if (n == 0) {
-      break;
-    }
-
-    if (len == size - 1) {
-      errno = ENAMETOOLONG;
-      return -1;
-    }
-  }
-
-  if (len > 0 &&
-      buf[len - 1] == '\r') {
-    len--;
-  }
-
-  /* Nothing after the first line stays in memory. */
-  OPENSSL_cleanse(buf + len, size - len);
-  return (int) len;
-}
-
-/* Waits for the provider pid; 0 when it exited with status 0. */
-static int provider_status(pid_t pid) {
-  int status = 0;
-
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      return -1;
-    }
-  }
-
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
-/* Runs program key_path, as root, and reads the first line it prints.
- * SIGCHLD gets its default action meanwhile, so that no handler of the
- * daemon reaps the program before its exit status is known.
- */
-static int run_program(const char *program, const char *key_path, char *buf,
-    size_t size, const char **why) {
-  struct sigaction dfl, saved;
-  int fds[2], len, xerrno, failed;
-  pid_t pid;
-
-  if (pipe(fds) < 0) {
-    *why = strerror(errno);
-    return -1;
-  }
-
-  memset(&dfl, 0, sizeof(dfl));
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  (void) sigaction(SIGCHLD, &dfl, &saved);
-
-  pid = fork();
-  if (pid < 0) {
-    *why = strerror(errno);
-    (void) close(fds[0]);
-    (void) close(fds[1]);
-    (void) sigaction(SIGCHLD, &saved, NULL);
-    return -1;
-  }
-
-  if (pid == 0) {
-    char *argv[3];
-    int devnull;
-
-    /* The daemon may have closed its standard descriptors (a restart),
-     * so the pipe can occupy any of them: move it first.
-     */
-    (void) close(fds[0]);
-    if (fds[1] != STDOUT_FILENO) {
-      (void) dup2(fds[1], STDOUT_FILENO);
-      (void) close(fds[1]);
-    }
-
-    devnull = open("/dev/null", O_RDONLY);
-    if (devnull > STDIN_FILENO) {
-      (void) dup2(devnull, STDIN_FILENO);
-      (void) close(devnull);
-    }
-
-    argv[0] = (char *) program;
-    argv[1] = (char *) key_path;
-    argv[2] = NULL;
-    execv(program, argv);
-    _exit(127);
-  }
-
-  (void) close(fds[1]);
-  len = read_first_line(fds[0], buf, size,
+  len = secftp_passprov_read_line(fd, buf, size,
     time(NULL) + SECFTP_PASSPHRASE_TIMEOUT);
-  xerrno = errno;
-  (void) close(fds[0]);
-
-  if (len < 0) {
-    (void) kill(pid, SIGKILL);
-  }
-
-  failed = provider_status(pid) < 0;
-  (void) sigaction(SIGCHLD, &saved, NULL);
-
-  if (len < 0) {
-    *why = xerrno == ETIMEDOUT ? "no answer within 10 seconds" :
-      strerror(xerrno);
-    return -1;
-  }
-
-  if (failed) {
-    /* Whatever it printed is not trusted. */
-    OPENSSL_cleanse(buf, size);
-    *why = "the program failed";
-    return -1;
-  }
-
-  return len;
-}
-
-static int read_file(const char *path, char *buf, size_t size,
-    const char **why) {
-  int fd, len;
-
-  fd = open(path, O_RDONLY|O_NOFOLLOW);
-  if (fd < 0) {
-    *why = strerror(errno);
-    return -1;
-  }
-
-  len = read_first_line(fd, buf, size, time(NULL) + SECFTP_PASSPHRASE_TIMEOUT);
   if (len < 0) {
     *why = strerror(errno);
   }
 
-  (void) close(fd);
   return len;
 }
 
@@ -222,7 +45,8 @@ static int read_file(const char *path, char *buf, size_t size,
  */
 static int get_passphrase(struct pass_request *req, char *buf, size_t size) {
   const char *why = NULL;
-  int len;
+  char reason[512];
+  int len, fd, is_program = FALSE;
 
   if (req->provider == NULL) {
     req->problem = pstrcat(req->p, "'", req->path, "' is encrypted, and no "
@@ -230,9 +54,26 @@ static int get_passphrase(struct pass_request *req, char *buf, size_t size) {
     return -1;
   }
 
-  len = is_program(req->provider) ?
-    run_program(req->provider, req->path, buf, size, &why) :
-    read_file(req->provider, buf, size, &why);
+  /* Checked again, and opened once, when it is used: it runs as root. */
+  fd = secftp_passprov_open(req->provider, 0, &is_program, reason,
+    sizeof(reason));
+  if (fd < 0) {
+    why = reason;
+    len = -1;
+
+  } else if (is_program) {
+    len = secftp_passprov_run(fd, req->provider, req->path, buf, size,
+      SECFTP_PASSPHRASE_TIMEOUT, reason, sizeof(reason));
+    why = reason;
+
+  } else {
+    len = read_file(fd, buf, size, &why);
+  }
+
+  if (fd >= 0) {
+    (void) close(fd);
+  }
+
   if (len == 0) {
     why = "an empty passphrase";
     len = -1;
@@ -240,8 +81,8 @@ static int get_passphrase(struct pass_request *req, char *buf, size_t size) {
 
   if (len < 0) {
     req->problem = pstrcat(req->p, "SecurePassPhraseProvider '",
-      req->provider, "' gave no passphrase for '", req->path, "': ", why,
-      NULL);
+      req->provider, "' gave no passphrase for '", req->path, "': ",
+      pstrdup(req->p, why), NULL);
   }
 
   return len;
@@ -456,33 +297,36 @@ modret_t *secftp_set_keyring(cmd_rec *cmd) {
 /* usage: SecurePassPhraseProvider program|file */
 modret_t *secftp_set_passphrase_provider(cmd_rec *cmd) {
   const char *path;
+  char why[512];
   struct stat st;
-  int res;
+  int fd, is_program = FALSE;
 
   SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
 
   path = cmd->argv[1];
-  PRIVS_ROOT
-  res = stat(path, &st);
-  PRIVS_RELINQUISH
-  if (pr_fs_valid_path(path) < 0 ||
-      res < 0 ||
-      !S_ISREG(st.st_mode)) {
+  if (pr_fs_valid_path(path) < 0) {
     CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '", path, "': must "
       "be the absolute path of a program or of a file", NULL));
   }
 
-  /* Whoever can change the provider can read, or choose, the passphrase;
-   * and a program runs as root.
+  /* Whoever can change the provider, or a directory above it, can read or
+   * choose the passphrase; and a program runs as root.
    */
-  if (st.st_uid != 0 ||
-      (st.st_mode & (S_IWGRP|S_IWOTH))) {
-    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "'", path, "' must be owned by "
-      "root and writable by nobody else", NULL));
+  PRIVS_ROOT
+  fd = secftp_passprov_open(path, 0, &is_program, why, sizeof(why));
+  if (fd >= 0 &&
+      fstat(fd, &st) < 0) {
+    memset(&st, 0, sizeof(st));
   }
+  PRIVS_RELINQUISH
+  if (fd < 0) {
+    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "unusable provider '", path,
+      "': ", why, NULL));
+  }
+  (void) close(fd);
 
-  if (!is_program(path) &&
+  if (!is_program &&
       (st.st_mode & (S_IRWXG|S_IRWXO))) {
     CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "passphrase file '", path,
       "' must be readable by root only (mode 0600 or 0400)", NULL));

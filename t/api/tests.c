@@ -29,6 +29,7 @@ static const struct testsuite suites[] = {
   { "redisc", tests_get_redisc_suite },
   { "lsargs", tests_get_lsargs_suite },
   { "logesc", tests_get_logesc_suite },
+  { "passprov", tests_get_passprov_suite },
   { NULL, NULL }
 };
 

@@ -23,5 +23,6 @@ Suite *tests_get_ticketkeys_suite(void);
 Suite *tests_get_redisc_suite(void);
 Suite *tests_get_lsargs_suite(void);
 Suite *tests_get_logesc_suite(void);
+Suite *tests_get_passprov_suite(void);
 
 #endif /* SECFTP_TESTS_H */

@@ -7,6 +7,7 @@ import socket
 import ssl
 import time
 
+import harness
 from harness import (Raw, Server, USERS, cert, check, check_eq, client_context,
                      curl, implicit_vhost, lftp, run, test)
 from ocsppki import Responder, ocsp_pki
@@ -381,10 +382,20 @@ def encrypted_key(d, name, passphrase):
     return crt, enc
 
 
+def trusted_dir(d):
+    """Where a provider may live: every directory up to / owned by root
+    and writable by nobody else (issue 13), so under the build directory,
+    not under the run directory in /tmp."""
+    t = os.path.join(harness.ROOT, "build", "trusted",
+                     os.path.basename(os.path.dirname(d)))
+    os.makedirs(t, mode=0o755, exist_ok=True)
+    return t
+
+
 def provider_program(d, passphrase, status=0):
     """A root-only program that prints passphrase and records each call
     (its argument) in calls.log."""
-    path = os.path.join(d, "provider.sh")
+    path = os.path.join(trusted_dir(d), "provider.sh")
     with open(path, "w") as f:
         f.write("#!/bin/sh\necho \"$1\" >> %s/calls.log\nprintf '%%s\\n' "
                 "'%s'\nexit %d\n" % (d, passphrase, status))
@@ -393,7 +404,7 @@ def provider_program(d, passphrase, status=0):
 
 
 def passphrase_file(d, passphrase, mode=0o600):
-    path = os.path.join(d, "passphrase")
+    path = os.path.join(trusted_dir(d), "passphrase")
     with open(path, "w") as f:
         f.write(passphrase + "\nsecond line is ignored\n")
     os.chmod(path, mode)
