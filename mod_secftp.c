@@ -41,6 +41,7 @@
 #include "secftp/servers.h"
 #include "secftp/sscn.h"
 #include "secftp/stapling.h"
+#include "secftp/ticketcb.h"
 #include "secftp/tls.h"
 #include "secftp/vhosts.h"
 #include "secftp/verify.h"
@@ -218,10 +219,21 @@ static int secftp_init(void) {
   return 0;
 }
 
+/* This process's copy of a fleet secret no server of the session uses. */
+static void scrub_fleet_secret(const struct secftp_fleet_secret *secret) {
+  pr_memscrub((void *) secret, sizeof(*secret));
+}
+
 static int secftp_sess_init(void) {
   const struct secftp_settings *st;
 
   secftp_certfile_stop_checks();
+
+  /* Keys this session can never use do not stay in its memory. */
+  if (secftp_vhosts_scrub_unreachable(main_server, secftp_ticketcb_scrub,
+      scrub_fleet_secret) == 0) {
+    secftp_ticketcb_unmap();
+  }
 
   st = secftp_vhosts_settings(main_server);
   secftp_session_begin(st, secftp_vhosts_ctx(main_server));

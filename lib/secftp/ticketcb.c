@@ -461,6 +461,31 @@ static void set_owner(struct ticket_ctx *fc) {
   pr_memscrub(buf, sizeof(buf));
 }
 
+void secftp_ticketcb_scrub(SSL_CTX *ctx) {
+  struct ticket_ctx *fc;
+
+  if (ctx == NULL ||
+      ticket_ctx_idx < 0) {
+    return;
+  }
+
+  fc = SSL_CTX_get_ex_data(ctx, ticket_ctx_idx);
+  if (fc != NULL) {
+    (void) SSL_CTX_set_ex_data(ctx, ticket_ctx_idx, NULL);
+    pr_memscrub(fc, sizeof(*fc));
+  }
+}
+
+void secftp_ticketcb_unmap(void) {
+  /* Shared with the daemon and the other sessions: only this process's
+   * view goes, nothing is wiped.
+   */
+  if (shared != NULL) {
+    (void) munmap(shared, sizeof(struct keys_shared));
+    shared = NULL;
+  }
+}
+
 int secftp_ticketcb_install(SSL_CTX *ctx, server_rec *s,
     const struct secftp_settings *st) {
   struct ticket_ctx *fc;

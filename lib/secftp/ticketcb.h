@@ -20,6 +20,16 @@
 /* Installs the callback on ctx for st (in the daemon, at postparse).
  * Returns 0, or -1 after logging.
  */
+/* In a session that cannot use ctx: wipes this process's copy of its
+ * ticket keys (issue 13; the daemon's stay).
+ */
+void secftp_ticketcb_scrub(SSL_CTX *ctx);
+
+/* In a session that uses no ticket key at all: unmaps the node's shared
+ * key cache from this process.
+ */
+void secftp_ticketcb_unmap(void);
+
 int secftp_ticketcb_install(SSL_CTX *ctx, server_rec *s,
   const struct secftp_settings *st);
 

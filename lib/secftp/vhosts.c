@@ -78,3 +78,65 @@ void secftp_vhosts_free(void) {
 
   server_tls_list = NULL;
 }
+
+/* Whether a session of here can come to use s: the same server, or a
+ * name-based one on the same port (HOST or SNI switches to it).
+ */
+static int reachable_from(server_rec *s, server_rec *here) {
+  return s == here ||
+    (here != NULL && s->ServerPort == here->ServerPort);
+}
+
+/* Whether a kept server still uses secret. */
+static int secret_in_use(const struct secftp_fleet_secret *secret) {
+  struct server_tls *stls;
+
+  for (stls = server_tls_list; stls != NULL; stls = stls->next) {
+    if (stls->settings.ticket_key_secret == secret) {
+      return TRUE;
+    }
+  }
+
+  return FALSE;
+}
+
+unsigned int secftp_vhosts_scrub_unreachable(server_rec *here,
+    void (*scrub_ctx)(SSL_CTX *ctx),
+    void (*scrub_secret)(const struct secftp_fleet_secret *secret)) {
+  struct server_tls *stls, **link = &server_tls_list, *dropped = NULL;
+  unsigned int n = 0;
+
+  while ((stls = *link) != NULL) {
+    if (reachable_from(stls->server, here)) {
+      link = &stls->next;
+      continue;
+    }
+
+    /* Private keys go with the context (OpenSSL clears them as it frees
+     * them); this process's copy of its ticket keys is wiped first.
+     */
+    *link = stls->next;
+    scrub_ctx(stls->ctx);
+    SSL_CTX_free(stls->ctx);
+    stls->ctx = NULL;
+    stls->next = dropped;
+    dropped = stls;
+  }
+
+  for (stls = dropped; stls != NULL; stls = stls->next) {
+    const struct secftp_fleet_secret *secret =
+      stls->settings.ticket_key_secret;
+
+    if (secret != NULL &&
+        !secret_in_use(secret)) {
+      scrub_secret(secret);
+    }
+    stls->settings.ticket_key_secret = NULL;
+  }
+
+  for (stls = server_tls_list; stls != NULL; stls = stls->next) {
+    n++;
+  }
+
+  return n;
+}

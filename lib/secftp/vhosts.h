@@ -29,4 +29,15 @@ void secftp_vhosts_each(void (*fn)(server_rec *s, SSL_CTX *ctx,
 /* Frees every context and forgets every server (restart, shutdown). */
 void secftp_vhosts_free(void);
 
+/* In a session (sess_init): frees the contexts and private keys of every
+ * server a session of here cannot reach (another port), after scrub_ctx
+ * wiped what else each holds (ticket keys), and has scrub_secret wipe
+ * this process's copy of each fleet secret no kept server uses (issue 13,
+ * as mod_tls does at session start).  Returns how many servers' contexts
+ * remain.
+ */
+unsigned int secftp_vhosts_scrub_unreachable(server_rec *here,
+  void (*scrub_ctx)(SSL_CTX *ctx),
+  void (*scrub_secret)(const struct secftp_fleet_secret *secret));
+
 #endif /* SECFTP_VHOSTS_H */
