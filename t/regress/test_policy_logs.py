@@ -191,3 +191,27 @@ def port_access_decides_on_the_aliased_account():
         c.close()
         check("user alice may not log in" in srv.log(),
               "refusal does not name the account: " + srv.log()[-500:])
+
+
+@test
+def password_waiver_decides_on_the_aliased_account():
+    """UserAlias payroll -> alice and a certificate mapping to 'payroll'
+    under SecurePassword optional: the certificate vouches for 'payroll',
+    not for the account alice, so the password is not waived."""
+    ca, base = example_ca("passalias")
+    crt = ca.issue("payroll", "/O=Example Corp/CN=payroll")
+    conf = (base.replace("verify_user", "optional") +
+            "SecurePassword optional\nUserAlias payroll alice\n")
+    with Server("logs_passalias", conf=conf) as srv:
+        ctx = harness.client_context()
+        ctx.load_cert_chain(*crt)
+        c = harness.Raw(srv.port)
+        check_eq(c.reply()[0], 220, "greeting")
+        check_eq(c.cmd("AUTH TLS")[0], 234, "AUTH TLS")
+        c.starttls(ctx)
+        code, text = c.cmd("USER payroll")
+        check_eq(code, 331, "USER payroll (alice): a password is needed: "
+                 + text)
+        code, text = c.cmd("PASS wrong")
+        check_eq(code, 530, "wrong password for alice under the alias")
+        c.close()
