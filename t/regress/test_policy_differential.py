@@ -17,6 +17,7 @@ nothing private are counted (over-refusal), and public lines must pass.
 import ftplib
 import os
 
+import harness
 from harness import NOBODY_GID, NOBODY_UID, Server, USERS, check, test
 
 PRIVATE_SIZE = 987654
@@ -197,4 +198,32 @@ def policy_differential_corpus():
             f = login(on)
             code, out = run_line(f, line)
             check(code not in ("521", "534"), "%r refused: %r" % (line, out))
+            f.quit()
+
+
+@test
+def private_facts_after_ccc():
+    """The same refusals after CCC (the control connection was protected,
+    then cleared), under PROT P and PROT C; the same lines pass while the
+    control connection is still protected."""
+    lines = ("MLST priv/PRIVMARK-a.txt", "SIZE priv/PRIVMARK-a.txt",
+             "MDTM pub/filelink", "STAT priv", "STAT -x -l\tpriv",
+             "MLST ovr/inner/PRIVMARK-ovr.txt")
+    conf = POLICY + "SecureCtrlConn clear\nSecureSessionReuse allowed\n"
+    with Server("diff_ccc", conf=conf) as srv:
+        make_tree(srv)
+        for prot in ("P", "C"):
+            f = harness.protected_client(srv)
+            f.voidcmd("PROT " + prot)
+            f.voidcmd("TYPE I")
+            for line in lines[:3]:
+                code, out = run_line(f, line)
+                check(code not in ("521", "534"), "%s before CCC: %r"
+                      % (line, out))
+            f.ccc()
+            for line in lines:
+                code, out = run_line(f, line)
+                check(code == "534" and b"SecureDataConn" in out
+                      and not leaks(out), "%s after CCC under PROT %s: %r"
+                      % (line, prot, out))
             f.quit()
