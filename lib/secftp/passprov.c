@@ -21,21 +21,24 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Whether st (named shown) may be trusted; writes the reason when not. */
+/* How many symbolic links a provider path may go through. */
+#define PASSPROV_MAX_LINKS	40
+
+/* Whether st (named shown) may be trusted; writes the reason when not.
+ * A symbolic link is trusted as such when owner made it (it lives in a
+ * directory already trusted, so nobody else could have changed it).
+ */
 static int trusted(const struct stat *st, const char *shown, uid_t owner,
     char *why, size_t whylen) {
-  if (S_ISLNK(st->st_mode)) {
-    snprintf(why, whylen, "'%s' is a symbolic link", shown);
-    return 0;
-  }
-
   if (st->st_uid != owner) {
-    snprintf(why, whylen, "'%s' is not owned by %s", shown,
+    snprintf(why, whylen, "'%s' is %snot owned by %s", shown,
+      S_ISLNK(st->st_mode) ? "a symbolic link " : "",
       owner == 0 ? "root" : "the trusted owner");
     return 0;
   }
 
-  if (st->st_mode & (S_IWGRP|S_IWOTH)) {
+  if (!S_ISLNK(st->st_mode) &&
+      (st->st_mode & (S_IWGRP|S_IWOTH))) {
     snprintf(why, whylen, "'%s' is writable by %s", shown,
       (st->st_mode & S_IWOTH) ? "others" : "its group");
     return 0;
@@ -44,98 +47,204 @@ static int trusted(const struct stat *st, const char *shown, uid_t owner,
   return 1;
 }
 
-/* The next component of *p (skipping slashes), copied into comp. */
-static int next_component(const char **p, char *comp, size_t size) {
-  size_t n;
+/* The walk through a provider path: the directory reached so far, what
+ * is left to resolve, and how the path reads up to here (for reasons).
+ */
+struct walk {
+  int dirfd;
+  char rest[4096];
+  char shown[4096];
+  unsigned int links;
+};
 
-  *p += strspn(*p, "/");
-  n = strcspn(*p, "/");
-  if (n == 0 ||
-      n >= size) {
-    return n == 0 ? 0 : -1;
+/* Starts (again) at "/", which must be trusted too. */
+static int walk_from_root(struct walk *w, uid_t owner, char *why,
+    size_t whylen) {
+  struct stat st;
+
+  if (w->dirfd >= 0) {
+    (void) close(w->dirfd);
   }
 
-  memcpy(comp, *p, n);
+  w->dirfd = open("/", O_PATH|O_DIRECTORY|O_CLOEXEC);
+  if (w->dirfd < 0 ||
+      fstat(w->dirfd, &st) < 0) {
+    snprintf(why, whylen, "'/': %s", strerror(errno));
+    return -1;
+  }
+
+  strcpy(w->shown, "/");
+  return trusted(&st, "/", owner, why, whylen) ? 0 : -1;
+}
+
+/* Takes the next component off w->rest into comp.  Returns 1, 0 at the
+ * end, -1 for a component too long.
+ */
+static int take_component(struct walk *w, char *comp, size_t size) {
+  char *p = w->rest + strspn(w->rest, "/");
+  size_t n = strcspn(p, "/");
+
+  if (n == 0) {
+    return 0;
+  }
+
+  if (n >= size) {
+    return -1;
+  }
+
+  memcpy(comp, p, n);
   comp[n] = '\0';
-  *p += n;
+  memmove(w->rest, p + n, strlen(p + n) + 1);
   return 1;
+}
+
+/* Follows the symbolic link open on fd (named comp in w->dirfd): its
+ * target goes in front of what is left.
+ */
+static int follow_link(struct walk *w, int fd, uid_t owner, char *why,
+    size_t whylen) {
+  char target[4096], joined[4096];
+  ssize_t n;
+
+  if (++w->links > PASSPROV_MAX_LINKS) {
+    snprintf(why, whylen, "'%s': too many symbolic links", w->shown);
+    return -1;
+  }
+
+  n = readlinkat(fd, "", target, sizeof(target) - 1);
+  if (n <= 0) {
+    snprintf(why, whylen, "'%s': %s", w->shown, strerror(errno));
+    return -1;
+  }
+  target[n] = '\0';
+
+  if (snprintf(joined, sizeof(joined), "%s/%s", target, w->rest) >=
+      (int) sizeof(joined)) {
+    snprintf(why, whylen, "'%s': path too long", w->shown);
+    return -1;
+  }
+  strcpy(w->rest, joined);
+
+  if (*target == '/') {
+    return walk_from_root(w, owner, why, whylen);
+  }
+
+  /* Relative: from the link's directory, as the reasons show it. */
+  *(strrchr(w->shown, '/') == w->shown ? w->shown + 1 :
+    strrchr(w->shown, '/')) = '\0';
+  return 0;
+}
+
+/* Opens the last component for reading: the same file that was checked,
+ * a regular one.
+ */
+static int open_last(struct walk *w, const char *comp, const struct stat *st,
+    int *is_program, char *why, size_t whylen) {
+  struct stat again;
+  int fd;
+
+  if (!S_ISREG(st->st_mode)) {
+    snprintf(why, whylen, "'%s' is not a regular file", w->shown);
+    return -1;
+  }
+
+  fd = openat(w->dirfd, comp, O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
+  if (fd < 0 ||
+      fstat(fd, &again) < 0 ||
+      again.st_dev != st->st_dev ||
+      again.st_ino != st->st_ino) {
+    snprintf(why, whylen, "'%s': changed while being checked", w->shown);
+    if (fd >= 0) {
+      (void) close(fd);
+    }
+    return -1;
+  }
+
+  if (is_program != NULL) {
+    *is_program = (st->st_mode & S_IXUSR) != 0;
+  }
+  return fd;
+}
+
+static int walk_path(struct walk *w, uid_t owner, int *is_program,
+    char *why, size_t whylen) {
+  char comp[256];
+  int res;
+
+  while ((res = take_component(w, comp, sizeof(comp))) == 1) {
+    int last = w->rest[strspn(w->rest, "/")] == '\0', fd;
+    size_t used = strlen(w->shown);
+    struct stat st;
+
+    snprintf(w->shown + used, sizeof(w->shown) - used, "%s%s",
+      used > 1 ? "/" : "", comp);
+    fd = openat(w->dirfd, comp, O_PATH|O_NOFOLLOW|O_CLOEXEC);
+    if (fd < 0 ||
+        fstat(fd, &st) < 0) {
+      snprintf(why, whylen, "'%s': %s", w->shown, strerror(errno));
+      if (fd >= 0) {
+        (void) close(fd);
+      }
+      return -1;
+    }
+
+    if (!trusted(&st, w->shown, owner, why, whylen)) {
+      (void) close(fd);
+      return -1;
+    }
+
+    if (S_ISLNK(st.st_mode)) {
+      res = follow_link(w, fd, owner, why, whylen);
+      (void) close(fd);
+      if (res < 0) {
+        return -1;
+      }
+      continue;
+    }
+
+    if (last) {
+      (void) close(fd);
+      return open_last(w, comp, &st, is_program, why, whylen);
+    }
+
+    if (!S_ISDIR(st.st_mode)) {
+      snprintf(why, whylen, "'%s' is not a directory", w->shown);
+      (void) close(fd);
+      return -1;
+    }
+
+    (void) close(w->dirfd);
+    w->dirfd = fd;
+  }
+
+  snprintf(why, whylen, res < 0 ? "a component of '%s' is too long" :
+    "'%s' names no file", w->shown);
+  return -1;
 }
 
 int secftp_passprov_open(const char *path, uid_t owner, int *is_program,
     char *why, size_t whylen) {
-  char comp[256], shown[4096];
-  const char *p = path;
-  struct stat st;
-  int dirfd, res;
+  struct walk w;
+  int fd;
 
   if (path == NULL ||
       *path != '/' ||
-      strlen(path) >= sizeof(shown)) {
+      strlen(path) >= sizeof(w.rest)) {
     snprintf(why, whylen, "'%s' is not an absolute path",
       path != NULL ? path : "");
     return -1;
   }
 
-  dirfd = open("/", O_PATH|O_DIRECTORY|O_CLOEXEC);
-  if (dirfd < 0 ||
-      fstat(dirfd, &st) < 0) {
-    snprintf(why, whylen, "'/': %s", strerror(errno));
-    if (dirfd >= 0) {
-      (void) close(dirfd);
-    }
-    return -1;
+  memset(&w, 0, sizeof(w));
+  w.dirfd = -1;
+  strcpy(w.rest, path);
+
+  fd = walk_from_root(&w, owner, why, whylen) < 0 ? -1 :
+    walk_path(&w, owner, is_program, why, whylen);
+  if (w.dirfd >= 0) {
+    (void) close(w.dirfd);
   }
-
-  strcpy(shown, "/");
-  if (!trusted(&st, shown, owner, why, whylen)) {
-    (void) close(dirfd);
-    return -1;
-  }
-
-  while ((res = next_component(&p, comp, sizeof(comp))) == 1) {
-    int last = p[strspn(p, "/")] == '\0', fd;
-
-    snprintf(shown, sizeof(shown), "%.*s", (int) (p - path), path);
-    fd = openat(dirfd, comp, (last ? O_RDONLY : O_PATH|O_DIRECTORY)|
-      O_NOFOLLOW|O_CLOEXEC);
-    if (fd < 0) {
-      snprintf(why, whylen, "'%s': %s", shown, errno == ELOOP ||
-        errno == ENOTDIR ? "a symbolic link or not a directory" :
-        strerror(errno));
-      (void) close(dirfd);
-      return -1;
-    }
-    (void) close(dirfd);
-    dirfd = fd;
-
-    if (fstat(fd, &st) < 0) {
-      snprintf(why, whylen, "'%s': %s", shown, strerror(errno));
-      (void) close(fd);
-      return -1;
-    }
-
-    if (!trusted(&st, shown, owner, why, whylen)) {
-      (void) close(fd);
-      return -1;
-    }
-
-    if (last) {
-      if (!S_ISREG(st.st_mode)) {
-        snprintf(why, whylen, "'%s' is not a regular file", shown);
-        (void) close(fd);
-        return -1;
-      }
-
-      if (is_program != NULL) {
-        *is_program = (st.st_mode & S_IXUSR) != 0;
-      }
-      return fd;
-    }
-  }
-
-  snprintf(why, whylen, "'%s' names no file", path);
-  (void) close(dirfd);
-  return -1;
+  return fd;
 }
 
 int secftp_passprov_read_line(int fd, char *buf, size_t size,

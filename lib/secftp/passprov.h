@@ -3,9 +3,11 @@
  *
  * The provider (a program run as root, or a file holding the passphrase)
  * is trusted only when it and every directory up to / is owned by the
- * trusted owner (root) and writable by nobody else, and no component is a
- * symbolic link.  It is opened once, component by component (openat, so
- * nothing can be swapped between the check and the use), and a program is
+ * trusted owner (root) and writable by nobody else; a symbolic link on the
+ * way must be the owner's too (Debian's /bin -> usr/bin), and its target
+ * is checked the same way.  It is opened once, component by component
+ * (openat, so nothing can be swapped between the check and the use), and
+ * a program is
  * run from that descriptor (fexecve), with a minimal environment, no
  * descriptor above 2 (but a script's own, which its interpreter reads),
  * and a bounded run time.  Every refusal says why.
@@ -23,8 +25,8 @@
 #define SECFTP_PASSPROV_PATH	"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Opens path (absolute) after checking it and every directory above it:
- * owned by owner, not writable by group or others, no symbolic link, a
- * regular file at the end.  Returns the descriptor (with *is_program set
+ * owned by owner, not writable by group or others, symbolic links only of
+ * owner's (followed, at most 40), a regular file at the end.  Returns the descriptor (with *is_program set
  * when the file is executable by its owner), or -1 with the reason in why
  * (whylen bytes).
  */

@@ -71,16 +71,23 @@ def provider_directories_must_be_trusted():
     os.makedirs(d)
     os.chown(d, harness.NOBODY_UID, harness.NOBODY_GID)
     refused("prov_owner", program(d, "echo x\n"), d, "is not owned by root")
-    # a symbolic link on the way, and under /tmp (world-writable)
+    # a symbolic link on the way that root did not make, and under /tmp
+    # (world-writable)
     link = os.path.join(base, "link")
     os.symlink(base, link)
+    os.lchown(link, harness.NOBODY_UID, harness.NOBODY_GID)
     refused("prov_link", os.path.join(link, "provider.sh"), link,
-            "symbolic link")
+            "a symbolic link not owned by root")
     tmp = harness.run_dir()
     refused("prov_tmp", program(os.path.join(tmp), "echo x\n",
                                 name="tmp-provider.sh"), "is writable by")
-    # the trusted one works
+    # the trusted one works, also through a link root made (as Debian's
+    # /bin -> usr/bin)
     with server("prov_ok", ok):
+        pass
+    rootlink = os.path.join(base, "rootlink")
+    os.symlink(".", rootlink)
+    with server("prov_rootlink", os.path.join(rootlink, "provider.sh")):
         pass
 
 
