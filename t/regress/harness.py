@@ -479,6 +479,16 @@ def protected_client(srv, user="alice", version=None, ctx=None, port=None,
     return f
 
 
+def trusted_dir(name):
+    """A directory for a SecurePassPhraseProvider program or file: every
+    directory up to / owned by root and writable by nobody else (issue
+    13), so under the build directory, never under the run directory in
+    /tmp."""
+    d = os.path.join(ROOT, "build", "trusted", name)
+    os.makedirs(d, mode=0o755, exist_ok=True)
+    return d
+
+
 def put_file(srv, user, name, data):
     """Writes a file into user's home, owned by the account."""
     path = os.path.join(srv.home(user), name)

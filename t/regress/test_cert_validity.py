@@ -13,6 +13,7 @@ import ssl
 import threading
 import time
 
+import harness
 from harness import (Raw, Server, TestFailure, cert, certs, check, check_eq,
                      client_context, ftps, protected_client, put_file, run,
                      run_dir, test)
@@ -237,7 +238,8 @@ def expired_at_startup_is_not_fatal():
              "-in", p["expired"][0], "-passout", "pass:secret", "-out", p12],
             timeout=60)
     check(os.path.exists(p12), "could not make a keyring: " + r.stderr)
-    passfile = os.path.join(d, "pass-%d" % os.getpid())
+    passfile = os.path.join(harness.trusted_dir("cert-validity"),
+                            "pass-%d" % os.getpid())
     with open(passfile, "w") as fh:
         fh.write("secret\n")
     os.chmod(passfile, 0o600)

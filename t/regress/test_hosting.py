@@ -383,13 +383,8 @@ def encrypted_key(d, name, passphrase):
 
 
 def trusted_dir(d):
-    """Where a provider may live: every directory up to / owned by root
-    and writable by nobody else (issue 13), so under the build directory,
-    not under the run directory in /tmp."""
-    t = os.path.join(harness.ROOT, "build", "trusted",
-                     os.path.basename(os.path.dirname(d)))
-    os.makedirs(t, mode=0o755, exist_ok=True)
-    return t
+    """Where this server's provider lives (see harness.trusted_dir)."""
+    return harness.trusted_dir(os.path.basename(os.path.dirname(d)))
 
 
 def provider_program(d, passphrase, status=0):

@@ -16,7 +16,7 @@ PASSPHRASE = "provider-pass-13"
 
 
 def trusted_base(name):
-    d = os.path.join(harness.ROOT, "build", "trusted", "keys-" + name)
+    d = harness.trusted_dir("keys-" + name)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d, mode=0o755)
     os.chmod(d, 0o755)
