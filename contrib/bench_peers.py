@@ -71,9 +71,9 @@ def pureftpd_command(srv, certs, home, user, password_hash):
                    capture_output=True)
     return [os.path.join(UNPACKED, "usr", "sbin", "pure-ftpd"),
             "-S", "127.0.0.1,%d" % srv.port,
-            "-p", "%d:%d" % (srv.port + 1, srv.port + 39),
+            "-p", "%d:%d" % (srv.pasv_lo, srv.pasv_hi),
             "-l", "puredb:" + pdb, "-E", "-A", "-H",
-            "-c", "300", "-C", "300", "-m", "1000",
+            "-c", "1000", "-C", "1000", "-m", "1000",
             "-Y", "1", "-2", "%s/server.crt,%s/server.key" % (certs, certs)]
 
 
@@ -116,7 +116,7 @@ def vsftpd_command(srv, certs, home):
     os.makedirs(empty, mode=0o755, exist_ok=True)
     conf = os.path.join(srv.dir, "vsftpd.conf")
     with open(conf, "w") as f:
-        f.write(VSFTPD_CONF.format(port=srv.port, pasv_lo=srv.port + 1,
-                                   pasv_hi=srv.port + 39, home=home,
+        f.write(VSFTPD_CONF.format(port=srv.port, pasv_lo=srv.pasv_lo,
+                                   pasv_hi=srv.pasv_hi, home=home,
                                    empty=empty, dir=srv.dir, certs=certs))
     return [os.path.join(UNPACKED, "usr", "sbin", "vsftpd"), conf]
