@@ -9,7 +9,8 @@ contrib/bench.py's own code runs the measure.
 SERVER: mod_secftp, mod_tls, Pure-FTPd, vsftpd.  MEASURE: retr, stor,
 session (BENCH_SESSIONS protected sessions), resumed (BENCH_RESUMED
 resumed data connections).  Prints perf's report by shared object and
-its top symbols; the perf.data stays in the server's directory.
+its top symbols; the perf.data stays in the server's directory.  With
+BENCH_PROFILER=strace: the server's system calls (strace -c -f) instead.
 """
 
 import os
@@ -54,17 +55,25 @@ def main():
     srv = bench.make_server(name)
     srv.start()
     data = os.path.join(srv.dir, "perf.data")
+    use_strace = os.environ.get("BENCH_PROFILER") == "strace"
+    if use_strace:
+        cmd = ["strace", "-c", "-f", "-o", data + ".strace"]
+    else:
+        cmd = ["perf", "record", "-q", "-e", "cpu-clock", "-o", data]
     try:
-        perf = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock",
-                                 "-o", data, "-p", str(srv.proc.pid)],
+        prof = subprocess.Popen(cmd + ["-p", str(srv.proc.pid)],
                                 stderr=subprocess.DEVNULL)
         time.sleep(1)
         figure = run_measure(srv, measure, mode)
-        perf.send_signal(signal.SIGINT)
-        perf.wait(30)
+        prof.send_signal(signal.SIGINT)
+        prof.wait(30)
     finally:
         srv.stop()
     print("%s %s (%s): %s" % (name, measure, mode, figure))
+    if use_strace:
+        with open(data + ".strace") as f:
+            print(f.read())
+        return
     print(report(data, "dso"))
     print(report(data, "dso,sym"))
 
