@@ -10,7 +10,8 @@ SERVER: mod_secftp, mod_tls, Pure-FTPd, vsftpd.  MEASURE: retr, stor,
 session (BENCH_SESSIONS protected sessions), resumed (BENCH_RESUMED
 resumed data connections).  Prints perf's report by shared object and
 its top symbols; the perf.data stays in the server's directory.  With
-BENCH_PROFILER=strace: the server's system calls (strace -c -f) instead.
+BENCH_PROFILER=strace: the server's system calls (strace -c -f) instead;
+BENCH_PROFILER=callers: who calls memmove/memcpy (perf with call graphs).
 """
 
 import os
@@ -55,11 +56,14 @@ def main():
     srv = bench.make_server(name)
     srv.start()
     data = os.path.join(srv.dir, "perf.data")
-    use_strace = os.environ.get("BENCH_PROFILER") == "strace"
+    profiler = os.environ.get("BENCH_PROFILER", "perf")
+    use_strace = profiler == "strace"
     if use_strace:
         cmd = ["strace", "-c", "-f", "-o", data + ".strace"]
     else:
         cmd = ["perf", "record", "-q", "-e", "cpu-clock", "-o", data]
+        if profiler == "callers":
+            cmd += ["--call-graph", "dwarf,16384"]
     try:
         prof = subprocess.Popen(cmd + ["-p", str(srv.proc.pid)],
                                 stderr=subprocess.DEVNULL)
@@ -73,6 +77,13 @@ def main():
     if use_strace:
         with open(data + ".strace") as f:
             print(f.read())
+        return
+    if profiler == "callers":
+        out = subprocess.run(["perf", "report", "-i", data, "--no-children",
+                              "--symbols", "__memmove_avx512_unaligned_erms",
+                              "--stdio", "-G", "--percent-limit", "1"],
+                             capture_output=True, text=True)
+        print(out.stdout)
         return
     print(report(data, "dso"))
     print(report(data, "dso,sym"))
