@@ -8,7 +8,8 @@ contrib/bench.py's own code runs the measure.
 
 SERVER: mod_secftp, mod_tls, Pure-FTPd, vsftpd.  MEASURE: retr, stor,
 session (BENCH_SESSIONS protected sessions), resumed (BENCH_RESUMED
-resumed data connections).  Prints perf's report by shared object and
+resumed data connections), concurrent (BENCH_CONCURRENT downloads at
+once).  Prints perf's report by shared object and
 its top symbols; the perf.data stays in the server's directory.  With
 BENCH_PROFILER=strace: the server's system calls (strace -c -f) instead;
 BENCH_PROFILER=callers: who calls memmove/memcpy (perf with call graphs).
@@ -33,6 +34,8 @@ def run_measure(srv, measure, mode):
                                      lambda: bench.tls_session(srv, ctx))
     if measure == "resumed":
         return bench.resumed_data_cpu(srv, ctx)
+    if measure == "concurrent":
+        return bench.concurrent(srv, ctx, bench.prepare_data())
     raise SystemExit("unknown measure %s" % measure)
 
 
