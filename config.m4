@@ -57,6 +57,12 @@ AC_CHECK_LIB([crypto], [EVP_MD_fetch], [],
 AC_CHECK_LIB([ssl], [SSL_CTX_new_ex], [],
   [AC_MSG_ERROR([libssl from OpenSSL 3.0 or later not found])], [-lcrypto])
 
+dnl The fleet's Redis client (SecureRedisServer, doc/fleet.md): hiredis.
+AC_CHECK_HEADER([hiredis/hiredis.h], [],
+  [AC_MSG_ERROR([mod_secftp needs the hiredis headers (Debian: libhiredis-dev)])])
+AC_CHECK_LIB([hiredis], [redisConnectWithTimeout], [],
+  [AC_MSG_ERROR([libhiredis not found (Debian: libhiredis-dev)])])
+
 dnl What Makefile.in needs.  MODULE_LIBS stays empty: the libraries of a
 dnl static build come from the "$Libraries:" line of mod_secftp.c, which
 dnl ProFTPD's configure reads itself.

@@ -12,7 +12,7 @@
  *
  * -----DO NOT EDIT BELOW THIS LINE-----
  * $Archive: mod_secftp.a $
- * $Libraries: -lssl -lcrypto$
+ * $Libraries: -lssl -lcrypto -lhiredis$
  */
 
 #include "mod_secftp.h"
@@ -30,6 +30,7 @@
 #include "secftp/fleet.h"
 #include "secftp/log.h"
 #include "secftp/loginctx.h"
+#include "secftp/redisconf.h"
 #include "secftp/masq.h"
 #include "secftp/netio.h"
 #include "secftp/revocation.h"
@@ -110,7 +111,10 @@ static void secftp_postparse_ev(const void *event_data, void *user_data) {
   }
 
   PRIVS_ROOT
-  res = secftp_servers_build();
+  res = secftp_fleet_load_node();
+  if (res == 0) {
+    res = secftp_servers_build();
+  }
   if (res == 0) {
     res = secftp_sscn_build_clients();
   }
@@ -294,6 +298,8 @@ static conftable secftp_conftab[] = {
   { "SecurePassword",		secftp_set_enum,		NULL },
   { "SecurePortAccess",		secftp_set_port_access,		NULL },
   { "SecureProtocol",		secftp_set_protocol,		NULL },
+  { "SecureRedisServer",	secftp_set_redis_server,	NULL },
+  { "SecureRedisTimeouts",	secftp_set_redis_timeouts,	NULL },
   { "SecureRFCLevel",		secftp_set_enum,		NULL },
   { "SecureSessionCache",	secftp_set_enum,		NULL },
   { "SecureSessionReuse",	secftp_set_enum,		NULL },

@@ -248,7 +248,9 @@ TLS_OPTIONS = {
         "and SecureFTPLog"),
     "nocertrequest": (None, None, "not needed: SecureLogin decides"),
     "noemptyfragments": (None, None, "not needed with TLS 1.2/1.3"),
-    "dnsnamerequired": ("CertMustNameClientHost", None, None),
+    # mod_secftp compares the name reverse DNS gives, which ProFTPD looks
+    # up only with UseReverseDNS on.
+    "dnsnamerequired": ("CertMustNameClientHost", "UseReverseDNS on", None),
     "ipaddressrequired": ("CertMustNameClientIP", None, None),
     "commonnamerequired": ("CertMustHaveCN", None, None),
     "allowweakdh": (None, None, "mod_secftp uses ECDHE only"),
@@ -666,7 +668,8 @@ def translate_session_cache(block, d):
     elif kind == "redis":
         block.add(d, "SecureSessionCache redis")
         block.none(d, "a fleet also needs SecureTicketKeyFile (the same "
-                   "root-only file on every node: openssl rand 48)")
+                   "root-only file on every node: openssl rand 48) and "
+                   "SecureRedisServer (mod_redis' RedisServer still works)")
     elif kind == "off":
         block.add(d, "SecureSessionCache off", "SecureSessionReuse allowed")
         block.none(d, "mod_tls requires no session reuse without a session "

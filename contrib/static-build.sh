@@ -38,8 +38,13 @@ tools="dpkg-source autoconf gcc make openssl python3"
 [ "${1:-}" = --source-only ] && tools=dpkg-source
 for tool in $tools; do
   command -v "$tool" >/dev/null 2>&1 ||
-    die "$tool not found (apt-get install dpkg-dev autoconf gcc make openssl python3)"
+    die "$tool not found (apt-get install dpkg-dev autoconf gcc make openssl python3 libhiredis-dev)"
 done
+
+# The fleet's Redis client links libhiredis (the "$Libraries:" line of
+# mod_secftp.c, which ProFTPD's configure adds to the static link).
+[ -f /usr/include/hiredis/hiredis.h ] ||
+  die "hiredis headers not found (apt-get install libhiredis-dev)"
 
 # 1. The source, once (contrib/proftpd-source.sh).
 tree=$("$top/contrib/proftpd-source.sh") || die "no proftpd source"

@@ -1,70 +1,47 @@
 /*
  * fleet: SecureSessionCache, SecureTicketKeyFile, SecureTicketKeyLifetime;
- * Redis access for session processes, and its outages.
+ * the node's Redis for session processes: every wait bounded (redisc), and
+ * the circuit breaker the node's processes share.
  */
 
 #include "secftp/fleet.h"
 #include "secftp/confpos.h"
 #include "secftp/log.h"
+#include "secftp/ticketkeys.h"
 
-#include "redis.h"
+#include "secftp/redisc.h"
+#include "secftp/redisconf.h"
+#include "secftp/rootfile.h"
 
 #include <sys/mman.h>
 
-/* After Redis failed, the node leaves it alone this long before trying
- * again, so that sessions do not each wait for a dead server.
- */
-#define REDIS_RETRY_SECS	2
-
-/* The Redis outage, as the node's processes share it (one anonymous
- * shared page, mapped in the daemon before any session forks).
+/* The Redis outage as the node's processes share it: the circuit breaker
+ * (one anonymous shared page, mapped in the daemon before any session
+ * forks).  Closed while down_since is 0.  Open: nobody uses Redis before
+ * retry_at; then one process at a time (probe) tries it, and its result
+ * closes the breaker or opens it for another back-off.  A hung Redis thus
+ * costs the node one timeout per back-off, not one per session.
  */
 struct redis_shared {
   time_t down_since;		/* start of the current outage, or 0 */
-  time_t retry_at;		/* no new attempt before this */
+  int64_t retry_at;		/* monotonic ms: no attempt before this */
+  pid_t probe;			/* the process trying Redis again, or 0 */
+  int64_t probe_until;		/* monotonic ms: a probe stuck past this is
+				 * taken over */
+  unsigned long skipped;	/* operations skipped in this outage */
 };
 
 static struct redis_shared *shared = NULL;
 
+/* The node's Redis, resolved by the daemon at (re)start. */
+static struct secftp_redis_node node;
+
 /* This session process's Redis connection, opened on first use. */
-static pr_redis_t *sess_redis = NULL;
+static struct secftp_redisc *sess_redis = NULL;
+static pid_t sess_redis_pid = 0;
 
 /* Directive handlers
  */
-
-/* Reads the secret from fd, which must be a root-only regular file of
- * SECFTP_RECORD_SECRET_MIN to _MAX bytes.  Returns NULL, or the problem.
- */
-static const char *read_secret(int fd, unsigned char *buf, size_t *len) {
-  struct stat st;
-  ssize_t n;
-
-  if (fstat(fd, &st) < 0) {
-    return strerror(errno);
-  }
-
-  if (!S_ISREG(st.st_mode)) {
-    return "not a regular file";
-  }
-
-  if (st.st_uid != 0 ||
-      (st.st_mode & (S_IRWXG|S_IRWXO)) != 0) {
-    return "must be owned by root and readable by root only (chmod 600)";
-  }
-
-  n = read(fd, buf, SECFTP_RECORD_SECRET_MAX + 1);
-  if (n < 0) {
-    return strerror(errno);
-  }
-
-  if (n < SECFTP_RECORD_SECRET_MIN ||
-      n > SECFTP_RECORD_SECRET_MAX) {
-    return "must hold 32 to 1024 random bytes (openssl rand 48 > file)";
-  }
-
-  *len = (size_t) n;
-  return NULL;
-}
 
 /* usage: SecureTicketKeyFile path */
 modret_t *secftp_set_ticket_key_file(cmd_rec *cmd) {
@@ -73,25 +50,19 @@ modret_t *secftp_set_ticket_key_file(cmd_rec *cmd) {
   const char *problem;
   size_t len = 0;
   config_rec *c;
-  int fd, xerrno;
 
   SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
 
-  /* Read now, as root (also when a SIGHUP re-reads the configuration):
-   * sessions never see the file, only keys derived from it.
+  /* Read now, as root: sessions never see the file, only keys derived
+   * from it.
    */
-  PRIVS_ROOT
-  fd = open(cmd->argv[1], O_RDONLY|O_NOFOLLOW|O_CLOEXEC);
-  xerrno = errno;
-  PRIVS_RELINQUISH
-
-  if (fd < 0) {
-    problem = strerror(xerrno);
-
-  } else {
-    problem = read_secret(fd, buf, &len);
-    (void) close(fd);
+  problem = secftp_rootfile_read(cmd->argv[1], buf, sizeof(buf),
+    &len);
+  if (problem == NULL &&
+      (len < SECFTP_RECORD_SECRET_MIN ||
+       len > SECFTP_RECORD_SECRET_MAX)) {
+    problem = "must hold 32 to 1024 random bytes (openssl rand 48 > file)";
   }
 
   c = add_config_param(cmd->argv[0], 1, NULL);
@@ -123,9 +94,11 @@ modret_t *secftp_set_ticket_key_lifetime(cmd_rec *cmd) {
   SECFTP_CHECK_ONE_ARG(cmd);
   CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL|CONF_GLOBAL);
 
-  if (secftp_parse_duration(cmd->argv[1], 1, &secs) < 0) {
+  /* Bounded (SPEC 6.1): a week at most, see ticketkeys.h. */
+  if (secftp_parse_duration(cmd->argv[1], 1, &secs) < 0 ||
+      secs > SECFTP_TICKET_KEY_LIFETIME_MAX) {
     CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
-      (char *) cmd->argv[1], "': expected a duration of at least 1s "
+      (char *) cmd->argv[1], "': expected a duration from 1s to 168h "
       "(units s, m, h)", NULL));
   }
 
@@ -133,45 +106,96 @@ modret_t *secftp_set_ticket_key_lifetime(cmd_rec *cmd) {
   return PR_HANDLED(cmd);
 }
 
-/* Redis access
+/* The circuit breaker
  */
 
-static void redis_drop(void) {
-  if (sess_redis != NULL) {
-    (void) pr_redis_conn_destroy(sess_redis);
-    sess_redis = NULL;
-  }
+static int64_t monotonic_ms(void) {
+  struct timespec ts;
+
+  (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Counts an outage: one log line for the node, and a pause. */
-static void redis_failed(const char *what, int xerrno) {
+/* A probe still running after this long died or hung past every bound. */
+static int64_t probe_bound_ms(void) {
+  return 2 * (node.target.connect_ms + 2 * node.target.io_ms) + 1000;
+}
+
+static int probe_alive(pid_t holder, int64_t now) {
+  return holder != 0 &&
+    now < shared->probe_until &&
+    (kill(holder, 0) == 0 || errno != ESRCH);
+}
+
+/* TRUE when this process may use Redis now. */
+static int breaker_allows(void) {
+  pid_t holder, self = getpid();
+  int64_t now;
+
+  if (shared == NULL ||
+      shared->down_since == 0) {
+    return TRUE;
+  }
+
+  now = monotonic_ms();
+  holder = shared->probe;
+  if (holder == self) {
+    return TRUE;
+  }
+
+  if (now < shared->retry_at ||
+      probe_alive(holder, now) ||
+      !__sync_bool_compare_and_swap(&shared->probe, holder, self)) {
+    __sync_fetch_and_add(&shared->skipped, 1);
+    return FALSE;
+  }
+
+  shared->probe_until = now + probe_bound_ms();
+  pr_trace_msg(SECFTP_TRACE_TLS, 5, "circuit breaker: trying Redis again "
+    "after the back-off");
+  return TRUE;
+}
+
+/* Redis failed (what: the reason): the breaker opens for a back-off;
+ * logged once per outage for the node.
+ */
+static void breaker_failed(const char *what) {
   time_t now = time(NULL);
 
-  redis_drop();
   if (shared == NULL) {
     return;
   }
 
-  shared->retry_at = now + REDIS_RETRY_SECS;
+  shared->retry_at = monotonic_ms() + node.backoff * 1000;
+  (void) __sync_bool_compare_and_swap(&shared->probe, getpid(), 0);
+
   if (__sync_bool_compare_and_swap(&shared->down_since, 0, now)) {
-    secftp_log("SecureSessionCache redis: Redis unavailable (%s: %s); "
-      "serving with this node's own session cache and ticket keys until "
-      "it is back", what, strerror(xerrno));
+    shared->skipped = 0;
+    secftp_log("SecureSessionCache redis: Redis unavailable (%s); circuit "
+      "breaker open: Redis skipped for %ld s at a time, serving with this "
+      "node's own session cache, the last good ticket keys and the last "
+      "good certificate map until it is back", what, node.backoff);
+
+  } else {
+    pr_trace_msg(SECFTP_TRACE_TLS, 5, "circuit breaker: Redis still "
+      "unavailable (%s)", what);
   }
 }
 
-static void redis_ok(void) {
+static void breaker_ok(void) {
   time_t since;
 
   if (shared == NULL) {
     return;
   }
 
+  (void) __sync_bool_compare_and_swap(&shared->probe, getpid(), 0);
   since = shared->down_since;
   if (since != 0 &&
       __sync_bool_compare_and_swap(&shared->down_since, since, 0)) {
     secftp_log("SecureSessionCache redis: Redis available again after "
-      "%lu s", (unsigned long) (time(NULL) - since));
+      "%lu s; circuit breaker closed (%lu operations skipped meanwhile)",
+      (unsigned long) (time(NULL) - since), shared->skipped);
   }
 }
 
@@ -179,133 +203,180 @@ time_t secftp_fleet_redis_down_since(void) {
   return shared != NULL ? shared->down_since : 0;
 }
 
-static pr_redis_t *redis_conn(void) {
-  if (sess_redis != NULL) {
+/* Redis access
+ */
+
+enum redis_op_kind { REDIS_GET, REDIS_ADD, REDIS_DEL };
+
+struct redis_op {
+  enum redis_op_kind kind;
+  const char *key;
+  const char *value;		/* ADD */
+  long ttl;			/* ADD */
+  char *result;			/* GET: malloc'd */
+  size_t len;			/* GET */
+};
+
+static void redis_drop(void) {
+  secftp_redisc_free(sess_redis);
+  sess_redis = NULL;
+}
+
+/* This process's connection, opened if need be.  NULL with err filled in
+ * when Redis cannot be reached (the caller opens the breaker).
+ */
+static struct secftp_redisc *redis_connect(char *err, size_t err_len) {
+  if (sess_redis != NULL &&
+      sess_redis_pid == getpid() &&
+      secftp_redisc_usable(sess_redis)) {
     return sess_redis;
   }
 
-  if (shared != NULL &&
-      shared->down_since != 0 &&
-      time(NULL) < shared->retry_at) {
-    errno = EIO;
-    return NULL;
-  }
-
-  /* Our own reconnection policy (the outage pause) replaces mod_redis'
-   * immediate retry, which would make every TLS handshake wait.
+  /* A connection inherited across fork, or broken, is never reused
+   * (closing this process's copy of the socket leaves the parent's open).
    */
-  sess_redis = pr_redis_conn_new(session.pool ? session.pool :
-    permanent_pool, &secftp_module, PR_REDIS_CONN_FL_NO_RECONNECT);
-  if (sess_redis == NULL) {
-    redis_failed("connect", errno);
-    errno = EIO;
-    return NULL;
-  }
-
+  redis_drop();
+  sess_redis = secftp_redisc_connect(&node.target, err, err_len);
+  sess_redis_pid = getpid();
   return sess_redis;
 }
 
-char *secftp_fleet_redis_get(pool *p, const char *key, size_t *len) {
-  pr_redis_t *redis;
-  char *value, *text;
-  size_t n = 0;
+static int redis_run(struct secftp_redisc *c, struct redis_op *op,
+    char *err, size_t err_len) {
+  switch (op->kind) {
+    case REDIS_GET:
+      return secftp_redisc_get(c, op->key, &op->result, &op->len, err,
+        err_len);
 
-  redis = redis_conn();
-  if (redis == NULL) {
+    case REDIS_ADD:
+      return secftp_redisc_add(c, op->key, op->value, op->ttl, err,
+        err_len);
+
+    case REDIS_DEL:
+      return secftp_redisc_del(c, op->key, err, err_len);
+  }
+
+  errno = EINVAL;
+  return -1;
+}
+
+/* Runs op under the breaker.  Returns what redisc returned (0, 1), or -1
+ * with errno EIO (Redis unavailable: skipped, or it just failed) or the
+ * errno of Redis' own refusal (EBADMSG, EACCES, EPROTO; logged).
+ */
+static int redis_do(struct redis_op *op) {
+  struct secftp_redisc *c;
+  char err[256];
+  int res, reused, xerrno;
+
+  if (!node.configured ||
+      !breaker_allows()) {
+    errno = EIO;
+    return -1;
+  }
+
+  err[0] = '\0';
+  reused = sess_redis != NULL && sess_redis_pid == getpid();
+  c = redis_connect(err, sizeof(err));
+  res = c != NULL ? redis_run(c, op, err, sizeof(err)) : -1;
+  xerrno = errno;
+
+  /* A kept connection that Redis closed (a restart) is replaced once at
+   * once; a timeout never is: it would double the wait.
+   */
+  if (res < 0 &&
+      c != NULL &&
+      reused &&
+      !secftp_redisc_usable(c) &&
+      xerrno != ETIMEDOUT) {
+    err[0] = '\0';
+    c = redis_connect(err, sizeof(err));
+    res = c != NULL ? redis_run(c, op, err, sizeof(err)) : -1;
+    xerrno = errno;
+  }
+
+  if (res >= 0 ||
+      (c != NULL && secftp_redisc_usable(c))) {
+    /* Redis answered (perhaps with a refusal). */
+    breaker_ok();
+    if (res < 0 &&
+        xerrno != EBADMSG) {
+      secftp_log("SecureSessionCache redis: Redis refused an operation on "
+        "'%s': %s", op->key, err);
+    }
+    errno = xerrno;
+    return res;
+  }
+
+  redis_drop();
+  breaker_failed(err[0] ? err : strerror(xerrno));
+  errno = EIO;
+  return -1;
+}
+
+char *secftp_fleet_redis_get(pool *p, const char *key, size_t *len) {
+  struct redis_op op;
+  char *text;
+  int res;
+
+  memset(&op, 0, sizeof(op));
+  op.kind = REDIS_GET;
+  op.key = key;
+  res = redis_do(&op);
+
+  if (res == 1) {
+    errno = ENOENT;
     return NULL;
   }
 
-  value = pr_redis_kget(p, redis, &secftp_module, key, strlen(key), &n);
-  if (value == NULL) {
-    int xerrno = errno;
-
-    if (xerrno == ENOENT) {
-      redis_ok();
-      errno = ENOENT;
-      return NULL;
-    }
-
-    if (xerrno == EINVAL) {
-      /* Redis answered, with something other than a string (a list, a
-       * hash): not a record of ours, and no outage.
-       */
-      redis_ok();
+  if (res < 0) {
+    if (errno == EBADMSG) {
+      /* A list, a hash: not a record of ours, and no outage. */
       secftp_log("Redis key '%s' ignored: it holds no string value", key);
       errno = EBADMSG;
-      return NULL;
     }
-
-    redis_failed("GET", xerrno);
-    errno = EIO;
     return NULL;
   }
 
-  redis_ok();
-  text = palloc(p, n + 1);
-  memcpy(text, value, n);
-  text[n] = '\0';
-  *len = n;
+  text = palloc(p, op.len + 1);
+  memcpy(text, op.result, op.len + 1);
+  *len = op.len;
+  pr_memscrub(op.result, op.len);
+  free(op.result);
   return text;
 }
 
 int secftp_fleet_redis_add(const char *key, const char *value, long ttl) {
-  pr_redis_t *redis;
-  array_header *args;
-  pool *tmp_pool;
-  char ttl_text[32];
-  int res, xerrno;
+  struct redis_op op;
+  int res;
 
-  redis = redis_conn();
-  if (redis == NULL) {
+  memset(&op, 0, sizeof(op));
+  op.kind = REDIS_ADD;
+  op.key = key;
+  op.value = value;
+  op.ttl = ttl;
+  res = redis_do(&op);
+
+  if (res == 1) {
+    errno = EEXIST;
     return -1;
   }
 
-  tmp_pool = make_sub_pool(session.pool ? session.pool : permanent_pool);
-  snprintf(ttl_text, sizeof(ttl_text), "%ld", ttl > 0 ? ttl : 1);
-  args = make_array(tmp_pool, 6, sizeof(char *));
-  *((const char **) push_array(args)) = "SET";
-  *((const char **) push_array(args)) = key;
-  *((const char **) push_array(args)) = value;
-  *((const char **) push_array(args)) = "NX";
-  *((const char **) push_array(args)) = "EX";
-  *((const char **) push_array(args)) = ttl_text;
-
-  /* OK when stored; a nil reply (another type) when the key exists. */
-  res = pr_redis_command(redis, args, PR_REDIS_REPLY_TYPE_STATUS);
-  xerrno = errno;
-  destroy_pool(tmp_pool);
-
-  if (res == 0) {
-    redis_ok();
-    return 0;
-  }
-
-  if (xerrno == EIO) {
-    redis_failed("SET", xerrno);
-    errno = EIO;
-    return -1;
-  }
-
-  redis_ok();
-  errno = EEXIST;
-  return -1;
+  return res;
 }
 
 int secftp_fleet_redis_del(const char *key) {
-  pr_redis_t *redis;
+  struct redis_op op;
 
-  redis = redis_conn();
-  if (redis == NULL) {
-    return -1;
-  }
+  memset(&op, 0, sizeof(op));
+  op.kind = REDIS_DEL;
+  op.key = key;
+  return redis_do(&op) < 0 ? -1 : 0;
+}
 
-  if (pr_redis_kremove(redis, &secftp_module, key, strlen(key)) < 0 &&
-      errno == EIO) {
-    redis_failed("DEL", errno);
-    return -1;
-  }
-
-  return 0;
+int secftp_fleet_redis_available(void) {
+  return node.configured &&
+    (shared == NULL || shared->down_since == 0);
 }
 
 /* Setup, in the daemon
@@ -364,16 +435,32 @@ void secftp_fleet_unlock(volatile pid_t *lock) {
   (void) __sync_bool_compare_and_swap(lock, getpid(), 0);
 }
 
-/* A use of Redis (what) needs mod_redis and a RedisServer. */
+/* A use of Redis (what) needs the node's Redis. */
 static int check_redis_server(server_rec *s, const char *what) {
-  if (pr_module_exists("mod_redis.c") == FALSE ||
-      (find_config(s->conf, CONF_PARAM, "RedisServer", FALSE) == NULL &&
-       find_config(main_server->conf, CONF_PARAM, "RedisServer",
-         FALSE) == NULL)) {
-    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': "
-      "'%s' needs mod_redis (LoadModule mod_redis.c) and a RedisServer",
-      s->ServerName, what);
+  if (!node.configured) {
+    pr_log_pri(PR_LOG_ERR, MOD_SECFTP_VERSION ": server '%s': '%s' needs "
+      "SecureRedisServer (host:port or /path.sock) at server config level "
+      "(or there, mod_redis' RedisServer)", s->ServerName, what);
     return -1;
+  }
+
+  return 0;
+}
+
+int secftp_fleet_load_node(void) {
+  /* A connection of the old configuration is never used again. */
+  redis_drop();
+  if (secftp_redisconf_load(&node) < 0) {
+    return -1;
+  }
+
+  if (node.configured) {
+    pr_trace_msg(SECFTP_TRACE_TLS, 5, "fleet Redis from %s: %s%s%d, "
+      "timeouts %ld/%ld ms, back-off %ld s", node.directive,
+      node.target.path[0] ? node.target.path : node.target.host,
+      node.target.path[0] ? "" : " port ", node.target.path[0] ? 0 :
+      node.target.port, node.target.connect_ms, node.target.io_ms,
+      node.backoff);
   }
 
   return 0;

@@ -216,13 +216,20 @@ static const struct secftp_certmap *read_redis(struct map_slot *slot,
 
   tmp_pool = make_sub_pool(session.pool ? session.pool : permanent_pool);
   text = secftp_fleet_redis_get(tmp_pool, slot->key, &len);
-  if (text == NULL) {
-    if (errno == ENOENT) {
-      pr_trace_msg(SECFTP_TRACE_CERTMAP, 5, "SecureCertMap %s: no such "
-        "key; keeping the last valid map", source);
-    }
+  if (text == NULL &&
+      errno != ENOENT) {
+    /* Unavailable (or not a string): the last valid map serves. */
     destroy_pool(tmp_pool);
     return NULL;
+  }
+
+  /* A key deleted or emptied revokes every rule: an empty map (fail
+   * closed, SPEC 6.1), which also becomes the last valid map, so that a
+   * Redis outage later never brings the revoked rules back.
+   */
+  if (text == NULL) {
+    text = pstrdup(tmp_pool, "");
+    len = 0;
   }
 
   SHA256((const unsigned char *) text, len, hash);
@@ -249,8 +256,14 @@ static const struct secftp_certmap *read_redis(struct map_slot *slot,
 
   } else if (fresh) {
     publish_good(slot, text, len, hash);
-    secftp_log("SecureCertMap %s: applied a new map (%lu rules)", source,
-      (unsigned long) secftp_certmap_count(map));
+    if (len == 0) {
+      secftp_log("SecureCertMap %s: the key is missing or empty: the map "
+        "is empty, no certificate maps to anyone (fail closed)", source);
+
+    } else {
+      secftp_log("SecureCertMap %s: applied a new map (%lu rules)", source,
+        (unsigned long) secftp_certmap_count(map));
+    }
   }
 
   destroy_pool(tmp_pool);

@@ -5,11 +5,14 @@
  * needs the map reads KEY (one GET), so a change applies on every node at
  * the next login.  The text is parsed whole by the certmap unit; a text
  * that does not parse is refused whole (logged once per node and text)
- * and the last valid map stays in force.  The last valid text is kept in
- * a page shared by the node's processes (mapped in the daemon before any
- * session forks), so it survives the session that read it, and serves
- * while Redis is unavailable.  Until a valid map has been read, the map is
- * empty: no certificate maps to anyone (fail closed).
+ * and the last valid map stays in force.  A key that is missing or empty
+ * is an empty map: no certificate maps to anyone (fail closed, logged),
+ * and that empty map is from then on the last valid one.  The last valid
+ * text is kept in a page shared by the node's processes (mapped in the
+ * daemon before any session forks), so it survives the session that read
+ * it, and serves while Redis is unavailable (the circuit breaker of the
+ * fleet unit is open).  Until a valid map has been read, the map is empty
+ * (fail closed).
  *
  * Whoever may write KEY decides which certificate logs in as whom: give
  * the nodes a Redis account that can only read it (doc/fleet.md).

@@ -165,26 +165,6 @@ static SSL_SESSION *get_session_cb(SSL *ssl, const unsigned char *id,
   return sess;
 }
 
-static void remove_session_cb(SSL_CTX *ctx, SSL_SESSION *sess) {
-  const unsigned char *id;
-  unsigned int id_len;
-  pool *tmp_pool;
-
-  if (ctx_key(ctx) == NULL ||
-      session.pool == NULL) {
-    return;
-  }
-
-  id = SSL_SESSION_get_id(sess, &id_len);
-  if (id_len == 0) {
-    return;
-  }
-
-  tmp_pool = tmp_pool_new();
-  (void) secftp_fleet_redis_del(record_name(tmp_pool, ctx, id, id_len));
-  destroy_pool(tmp_pool);
-}
-
 void secftp_sesscache_install(SSL_CTX *ctx,
     const unsigned char key[SECFTP_RECORD_KEY_LEN]) {
   if (sesscache_key_idx < 0) {
@@ -195,5 +175,10 @@ void secftp_sesscache_install(SSL_CTX *ctx,
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
   SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
   SSL_CTX_sess_set_get_cb(ctx, get_session_cb);
-  SSL_CTX_sess_set_remove_cb(ctx, remove_session_cb);
+
+  /* No remove callback: OpenSSL drops a session from its local cache on
+   * any fatal alert or failed resumption, and anyone who saw the session
+   * id (it travels in the clear in TLS 1.2) can cause that.  Fleet
+   * records change only by intent and expire by their TTL (SPEC 6.1).
+   */
 }

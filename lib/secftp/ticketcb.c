@@ -127,18 +127,28 @@ static int open_key_record(struct ticket_ctx *fc, const char *name,
   return 0;
 }
 
-/* Creates the key of epoch in Redis, unless another node was first.
- * Returns 0 (key set), 1 (someone else's key exists), -1 (error).
+/* Creates the key of epoch in Redis, unless another node was first: a
+ * new random key, or (last_good) the node's copy of a key that Redis lost
+ * (restarted empty), so that the tickets already issued with it still
+ * resume across the fleet.  Returns 0 (key set), 1 (someone else's key
+ * exists), -1 (error).
  */
 static int create_fleet_key(pool *p, struct ticket_ctx *fc, const char *name,
-    int64_t epoch, struct secftp_ticketkey *key) {
+    int64_t epoch, const struct secftp_ticketkey *last_good,
+    struct secftp_ticketkey *key) {
   unsigned char plain[SECFTP_TICKETKEY_PACKED_LEN];
   char *text;
   time_t expires;
   int res;
 
-  if (secftp_ticketkey_generate(epoch, key) < 0 ||
-      secftp_ticketkey_pack(key, plain, sizeof(plain)) < 0) {
+  if (last_good != NULL) {
+    *key = *last_good;
+
+  } else if (secftp_ticketkey_generate(epoch, key) < 0) {
+    return -1;
+  }
+
+  if (secftp_ticketkey_pack(key, plain, sizeof(plain)) < 0) {
     return -1;
   }
 
@@ -156,6 +166,11 @@ static int create_fleet_key(pool *p, struct ticket_ctx *fc, const char *name,
    */
   if (secftp_fleet_redis_add(name, text, (long) (expires - time(NULL)) +
       1) == 0) {
+    if (last_good != NULL) {
+      secftp_log("SecureSessionCache redis: ticket key record '%s' was "
+        "missing in Redis (restarted empty?): re-published this node's "
+        "copy", name);
+    }
     pr_trace_msg(SECFTP_TRACE_TLS, 5, "created ticket key '%s'", name);
     return 0;
   }
@@ -163,9 +178,11 @@ static int create_fleet_key(pool *p, struct ticket_ctx *fc, const char *name,
   return errno == EEXIST ? 1 : -1;
 }
 
-/* Copies the fresh shared key of epoch into key.  Returns TRUE if found. */
+/* Copies the shared key of epoch, read less than max_age seconds ago (any
+ * age when max_age is negative), into key.  Returns TRUE if found.
+ */
 static int shared_key_get(struct ticket_ctx *fc, int64_t epoch,
-    struct secftp_ticketkey *key) {
+    time_t max_age, struct secftp_ticketkey *key) {
   time_t now = time(NULL);
   int i, found = FALSE;
 
@@ -178,7 +195,7 @@ static int shared_key_get(struct ticket_ctx *fc, int64_t epoch,
 
     if (sk->valid &&
         sk->key.epoch == epoch &&
-        now - sk->checked < KEY_RECHECK_SECS &&
+        (max_age < 0 || now - sk->checked < max_age) &&
         memcmp(sk->owner, fc->owner, sizeof(fc->owner)) == 0) {
       *key = sk->key;
       found = TRUE;
@@ -222,11 +239,11 @@ static void shared_key_put(struct ticket_ctx *fc,
   secftp_fleet_unlock(&shared->lock);
 }
 
-/* Reads (or, when create is TRUE and nobody has, creates) the fleet key
- * of epoch in Redis.  Returns 0, or -1.
+/* Reads (or, when create is TRUE or the node holds a last good copy, and
+ * nobody has, creates) the fleet key of epoch in Redis.  Returns 0, or -1.
  */
 static int redis_fleet_key(struct ticket_ctx *fc, int64_t epoch, int create,
-    struct secftp_ticketkey *key) {
+    const struct secftp_ticketkey *last_good, struct secftp_ticketkey *key) {
   const char *name;
   char *text;
   size_t len = 0;
@@ -240,8 +257,9 @@ static int redis_fleet_key(struct ticket_ctx *fc, int64_t epoch, int create,
   if (text != NULL) {
     res = open_key_record(fc, name, epoch, text, len, key);
 
-  } else if (errno == ENOENT && create) {
-    res = create_fleet_key(tmp_pool, fc, name, epoch, key);
+  } else if (errno == ENOENT &&
+      (create || last_good != NULL)) {
+    res = create_fleet_key(tmp_pool, fc, name, epoch, last_good, key);
     if (res == 1) {
       text = secftp_fleet_redis_get(tmp_pool, name, &len);
       res = text != NULL ?
@@ -253,21 +271,34 @@ static int redis_fleet_key(struct ticket_ctx *fc, int64_t epoch, int create,
   return res;
 }
 
-/* The fleet key of epoch: from the node's shared cache, or Redis.  NULL
- * when unavailable.
+/* The fleet key of epoch: from the node's shared cache, or Redis; while
+ * Redis is unavailable, the last good copy the node read.  NULL when there
+ * is none.
  */
 static const struct secftp_ticketkey *fleet_key(struct ticket_ctx *fc,
     int64_t epoch, int create) {
-  struct secftp_ticketkey *key = &fc->fleet_key;
+  struct secftp_ticketkey *key = &fc->fleet_key, last_good;
+  int have_last_good;
 
-  if (shared_key_get(fc, epoch, key)) {
+  if (shared_key_get(fc, epoch, KEY_RECHECK_SECS, key)) {
     return key;
   }
 
-  if (redis_fleet_key(fc, epoch, create, key) < 0) {
+  have_last_good = shared_key_get(fc, epoch, -1, &last_good);
+  if (redis_fleet_key(fc, epoch, create, have_last_good ? &last_good : NULL,
+      key) < 0) {
     secftp_ticketkey_clear(key);
+    if (have_last_good &&
+        !secftp_fleet_redis_available()) {
+      *key = last_good;
+      secftp_ticketkey_clear(&last_good);
+      return key;
+    }
+    secftp_ticketkey_clear(&last_good);
     return NULL;
   }
+
+  secftp_ticketkey_clear(&last_good);
 
   shared_key_put(fc, key);
   return key;

@@ -28,21 +28,46 @@ int64_t secftp_ticketkey_epoch(time_t now, long lifetime) {
   return (int64_t) now / lifetime;
 }
 
+/* time_t is a signed 64-bit type on every platform ProFTPD 1.3.8 and
+ * OpenSSL 3 support here (Debian 12: all 64-bit, and time64 on 32-bit).
+ */
+#define TIME_MAX	((time_t) INT64_MAX)
+
 time_t secftp_ticketkey_expires(int64_t epoch, long lifetime) {
-  return (time_t) ((epoch + 2) * (int64_t) lifetime);
+  int64_t end;
+
+  if (epoch < 0 ||
+      lifetime < 0) {
+    return 0;
+  }
+
+  /* (epoch + 2) * lifetime, saturating: a huge lifetime or a forged epoch
+   * means "not before the end of time", never a wrapped, past date.
+   */
+  if (epoch > INT64_MAX - 2 ||
+      __builtin_mul_overflow(epoch + 2, (int64_t) lifetime, &end)) {
+    return TIME_MAX;
+  }
+
+  return (time_t) end;
 }
 
 int secftp_ticketkey_usable(int64_t key_epoch, int64_t now_epoch) {
-  if (key_epoch == now_epoch ||
-      key_epoch == now_epoch + 1) {
+  /* Compared by difference, with the ends of the range handled first:
+   * key_epoch comes from a ticket the client sent.
+   */
+  int64_t diff;
+
+  if (__builtin_sub_overflow(key_epoch, now_epoch, &diff)) {
+    return 0;
+  }
+
+  if (diff == 0 ||
+      diff == 1) {
     return 1;
   }
 
-  if (key_epoch == now_epoch - 1) {
-    return 2;
-  }
-
-  return 0;
+  return diff == -1 ? 2 : 0;
 }
 
 static int make_name(unsigned char *name, int origin, int64_t epoch) {

@@ -37,8 +37,12 @@
 #define SECFTP_TICKETKEY_FLEET		'F'
 #define SECFTP_TICKETKEY_LOCAL		'L'
 
-/* SecureTicketKeyLifetime default: 12 hours. */
+/* SecureTicketKeyLifetime default: 12 hours.  The upper bound (7 days)
+ * keeps a stolen key's window of recorded sessions sane, and every product
+ * of the schedule far from overflowing.
+ */
 #define SECFTP_DEFAULT_TICKET_KEY_LIFETIME	(12L * 3600L)
+#define SECFTP_TICKET_KEY_LIFETIME_MAX		(7L * 24L * 3600L)
 
 struct secftp_ticketkey {
   int64_t epoch;
@@ -50,12 +54,16 @@ struct secftp_ticketkey {
 /* The epoch of now for lifetime (> 0) seconds, or -1 with errno EINVAL. */
 int64_t secftp_ticketkey_epoch(time_t now, long lifetime);
 
-/* When the key of epoch stops decrypting: the end of the next epoch. */
+/* When the key of epoch stops decrypting: the end of the next epoch.
+ * Saturates (never overflows) for any epoch and lifetime; 0 when either
+ * is negative.
+ */
 time_t secftp_ticketkey_expires(int64_t epoch, long lifetime);
 
 /* Whether a ticket made with a key of key_epoch may be used in now_epoch:
  * 1 (yes), 2 (yes, but issue a fresh ticket: previous key), 0 (no).  The
  * next epoch is accepted too, for nodes whose clock runs a little ahead.
+ * Any pair of values is safe (no overflow at the ends of the range).
  */
 int secftp_ticketkey_usable(int64_t key_epoch, int64_t now_epoch);
 

@@ -26,6 +26,7 @@ static const struct testsuite suites[] = {
   { "alpn", tests_get_alpn_suite },
   { "record", tests_get_record_suite },
   { "ticketkeys", tests_get_ticketkeys_suite },
+  { "redisc", tests_get_redisc_suite },
   { NULL, NULL }
 };
 

@@ -20,5 +20,6 @@ Suite *tests_get_policy_suite(void);
 Suite *tests_get_alpn_suite(void);
 Suite *tests_get_record_suite(void);
 Suite *tests_get_ticketkeys_suite(void);
+Suite *tests_get_redisc_suite(void);
 
 #endif /* SECFTP_TESTS_H */

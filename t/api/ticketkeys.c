@@ -3,6 +3,8 @@
  */
 
 #include "tests.h"
+
+#include <limits.h>
 #include "ticketkeys.h"
 
 static const unsigned char secret[40] = "a node-local secret of 40 bytes......";
@@ -97,6 +99,28 @@ START_TEST (pack_test) {
 }
 END_TEST
 
+/* Issue 17: a huge SecureTicketKeyLifetime or a forged epoch in a ticket
+ * never overflows (UBSan reported signed overflow here).
+ */
+START_TEST (saturation_test) {
+  mark_point();
+  ck_assert(secftp_ticketkey_expires(0, LONG_MAX) == (time_t) INT64_MAX);
+  ck_assert(secftp_ticketkey_expires(INT64_MAX, 1) == (time_t) INT64_MAX);
+  ck_assert(secftp_ticketkey_expires(INT64_MAX - 2, 2) == (time_t) INT64_MAX);
+  ck_assert(secftp_ticketkey_expires(-1, 3) == 0);
+  ck_assert(secftp_ticketkey_expires(1, -3) == 0);
+  ck_assert(secftp_ticketkey_expires(1, SECFTP_TICKET_KEY_LIFETIME_MAX) ==
+    3 * SECFTP_TICKET_KEY_LIFETIME_MAX);
+  ck_assert_int_eq(secftp_ticketkey_epoch(2000000000, LONG_MAX), 0);
+
+  ck_assert_int_eq(secftp_ticketkey_usable(INT64_MAX, INT64_MIN), 0);
+  ck_assert_int_eq(secftp_ticketkey_usable(INT64_MIN, INT64_MAX), 0);
+  ck_assert_int_eq(secftp_ticketkey_usable(INT64_MAX, INT64_MAX - 1), 1);
+  ck_assert_int_eq(secftp_ticketkey_usable(INT64_MIN, INT64_MIN + 1), 2);
+  ck_assert_int_eq(secftp_ticketkey_usable(0x00ffffffffffffffLL, 0), 0);
+}
+END_TEST
+
 Suite *tests_get_ticketkeys_suite(void) {
   Suite *suite;
   TCase *testcase;
@@ -108,6 +132,7 @@ Suite *tests_get_ticketkeys_suite(void) {
   tcase_add_test(testcase, names_test);
   tcase_add_test(testcase, local_test);
   tcase_add_test(testcase, pack_test);
+  tcase_add_test(testcase, saturation_test);
   suite_add_tcase(suite, testcase);
   return suite;
 }

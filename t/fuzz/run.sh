@@ -41,7 +41,7 @@ for name in $targets; do
   echo "== fuzz $name: $src $deps, ${FUZZ_TIME}s"
   if ! $CLANG -g -O1 -fsanitize=fuzzer,address,undefined \
       -fno-sanitize-recover=undefined -Ilib -Ilib/secftp \
-      -o "$out/$name" "$src" $deps -lssl -lcrypto; then
+      -o "$out/$name" "$src" $deps -lssl -lcrypto -lhiredis; then
     echo "FAIL fuzz $name (build)"
     failed=$((failed + 1))
     continue

@@ -446,8 +446,8 @@ def fleet_certmap_update_race_and_wrong_type():
     with tf.Redis("acc_map") as redis:
         redis.cli("SET", "secftp:map", "cert %s alice\n" % fp)
         conf = tf.MAP_CONF % redis.port
-        with Server("accm_a", conf=conf, modules=["mod_redis.c"]) as a, \
-                Server("accm_b", conf=conf, modules=["mod_redis.c"]) as b:
+        with Server("accm_a", conf=conf) as a, \
+                Server("accm_b", conf=conf) as b:
             for i in range(30):
                 if i % 3 == 2:
                     redis.cli("SET", "secftp:map", "cert %s\n" % fp)
@@ -784,9 +784,7 @@ def fleet_hung_redis_does_not_hang_running_sessions():
     """Issue 9 (Redis unavailable): a Redis that accepts connections but
     never answers (stopped) does not hang a running protected session's
     transfers, and the node serves new sessions again once Redis answers.
-    (New sessions wait while Redis is hung: mod_redis itself, with
-    RedisEngine on, talks to Redis at session start without a bound; see
-    doc/fleet.md.)"""
+    (New sessions during the hang: t/regress/test_fleet_outage.py.)"""
     import signal
     tf = _fleet()
     with tf.Redis("acc_hung") as redis:

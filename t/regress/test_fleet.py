@@ -1,5 +1,6 @@
 """Fleet: two ProFTPD nodes sharing a real redis-server (Debian) for TLS 1.2
-sessions and rotated ticket keys (SecureSessionCache redis)."""
+sessions and rotated ticket keys (SecureSessionCache redis), through the
+module's own Redis client (SecureRedisServer; mod_redis is not loaded)."""
 
 import ftplib
 import hashlib
@@ -19,18 +20,22 @@ LIFETIME = 3
 
 
 class Redis:
-    """A redis-server on a loopback high port, stopped by pid."""
+    """A redis-server on a loopback high port, stopped by pid.  args are
+    more redis-server options (--requirepass, --unixsocket), cli_args what
+    redis-cli then needs (-a, -s)."""
 
-    def __init__(self, name):
+    def __init__(self, name, args=(), cli_args=()):
         self.dir = tempfile.mkdtemp(prefix=name + "-redis-", dir=run_dir())
         self.port = allocate_ports(1)
         self.proc = None
+        self.args = list(args)
+        self.cli_args = list(cli_args)
 
     def start(self, timeout=10):
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", "--dir", self.dir,
-             "--protected-mode", "no"],
+             "--protected-mode", "no"] + self.args,
             stdout=open(os.path.join(self.dir, "redis.log"), "w"),
             stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + timeout
@@ -49,8 +54,8 @@ class Redis:
         self.proc = None
 
     def cli(self, *args):
-        out = run(["redis-cli", "-p", str(self.port), "--raw"] + list(args),
-                  timeout=10)
+        out = run(["redis-cli", "-p", str(self.port), "--no-auth-warning",
+                   "--raw"] + self.cli_args + list(args), timeout=10)
         return out.stdout
 
     def keys(self, pattern):
@@ -75,9 +80,8 @@ def key_file(name):
 
 def fleet_conf(redis, keyfile, lifetime=LIFETIME, extra=""):
     return """
-RedisEngine on
-RedisServer 127.0.0.1:%d
-RedisLog {dir}/redis.log
+SecureRedisServer 127.0.0.1:%d
+SecureRedisTimeouts 300 300
 SecureSessionCache redis
 SecureTicketKeyFile %s
 SecureTicketKeyLifetime %ds
@@ -86,8 +90,7 @@ SecureTicketKeyLifetime %ds
 
 
 def node(name, redis, keyfile, **kw):
-    return Server(name, conf=fleet_conf(redis, keyfile, **kw),
-                  modules=["mod_redis.c"])
+    return Server(name, conf=fleet_conf(redis, keyfile, **kw))
 
 
 def tls_ctx(version="1.3", tickets=True):
@@ -377,10 +380,11 @@ def fleet_configuration_errors():
     redis = Redis("conf")   # never started: only its port is used
     kf = key_file("conf")
     cases = [
-        ("no key file", "RedisServer 127.0.0.1:%d\nSecureSessionCache redis\n"
-         % redis.port, ["mod_redis.c"], "needs SecureTicketKeyFile"),
-        ("no mod_redis", "SecureSessionCache redis\nSecureTicketKeyFile %s\n"
-         % kf, [], "needs mod_redis"),
+        ("no key file", "SecureRedisServer 127.0.0.1:%d\n"
+         "SecureSessionCache redis\n" % redis.port, [],
+         "needs SecureTicketKeyFile"),
+        ("no redis server", "SecureSessionCache redis\n"
+         "SecureTicketKeyFile %s\n" % kf, [], "needs SecureRedisServer"),
         ("bad cache", "SecureSessionCache shared\n", [], "'shared'"),
         ("bad lifetime", "SecureTicketKeyLifetime 0s\n", [], "'0s'"),
         ("bad lifetime unit", "SecureTicketKeyLifetime 5d\n", [], "'5d'"),
@@ -420,8 +424,7 @@ def user_reply(srv, user):
 
 
 MAP_CONF = """
-RedisEngine on
-RedisServer 127.0.0.1:%d
+SecureRedisServer 127.0.0.1:%d
 SecureCACertificate {certs}/ca.crt
 SecureLogin verify_user
 SecurePassword optional
@@ -434,10 +437,8 @@ def fleet_certmap_in_redis_applies_on_every_node():
     with Redis("map") as redis:
         fp = fingerprint("client.crt")
         redis.cli("SET", "secftp:map", "cert %s alice\n" % fp)
-        with Server("map_a", conf=MAP_CONF % redis.port,
-                    modules=["mod_redis.c"]) as a, \
-                Server("map_b", conf=MAP_CONF % redis.port,
-                       modules=["mod_redis.c"]) as b:
+        with Server("map_a", conf=MAP_CONF % redis.port) as a, \
+                Server("map_b", conf=MAP_CONF % redis.port) as b:
             for srv in (a, b):
                 check_eq(user_reply(srv, "alice"), 232,
                          "USER alice on %s, map says alice" % srv.name)
@@ -520,9 +521,9 @@ def fleet_implicit_ftps_resumes_on_other_node():
 </VirtualHost>
 """ % kf
         a = Server("implicit_a", conf=fleet_conf(redis, kf, 3600),
-                   modules=["mod_redis.c"], vhosts=extra)
+                   vhosts=extra)
         b = Server("implicit_b", conf=fleet_conf(redis, kf, 3600),
-                   modules=["mod_redis.c"], vhosts=extra)
+                   vhosts=extra)
         with a, b:
             ctx = tls_ctx("1.3")
             with Raw(a.port2, implicit_ctx=ctx) as c:

@@ -15,6 +15,7 @@ MOD_TLS = os.path.join(ROOT, "contrib", "migrate-mod_tls.py")
 
 SAMPLE = """\
 TLSEngine on
+TLSRSACertificateFile /etc/ssl/ftp/server.pem
 TLSOptions StdEnvVars
 LogFormat tls "%m|%{TLS_SESSION_ID}e|%{TLS_LIBRARY_VERSION}e|%{TLS_PROTOCOL}e|%{note:TLS_CLIENT_M_SERIAL}|%{FTPS}e|%{TLS_CIPHER_KEYSIZE_USED}e"
 LogFormat dnpart "%u %{TLS_CLIENT_S_DN_CN}e %{TLS_SERVER_M_SERIAL}e"
