@@ -1,21 +1,31 @@
 #!/usr/bin/env python3
-"""FTPS benchmark: ProFTPD + mod_secftp against ProFTPD + Debian's mod_tls,
-on one machine, in one run, interleaved (A B A B ...).
+"""FTPS benchmark: ProFTPD + mod_secftp against the field, on one machine,
+in one run, round-robin: ProFTPD + Debian's mod_tls, Debian's Pure-FTPd
+and vsftpd (contrib/bench_peers.py), and ProFTPD without a TLS module for
+the plain-session baseline.
 
-  contrib/bench.py                  full run (1 GiB file, 3 rounds)
-  BENCH_SIZE_MB=128 BENCH_ROUNDS=2 contrib/bench.py     a quick run
+  contrib/bench.py                  full run (1 GiB file, 5 rounds)
+  BENCH_SIZE_MB=16 BENCH_ROUNDS=1 contrib/bench.py      a smoke run
 
-Needs: proftpd-core, proftpd-mod-crypto (mod_tls), curl, a built
-./mod_secftp.so, root (servers run as nobody; CPU from a cpuacct cgroup).
-Everything runs on 127.0.0.1; data lives on tmpfs (/dev/shm).
+Every measure is taken twice: with one TLS suite pinned on the client for
+every server (BENCH_SUITE, default TLS_AES_256_GCM_SHA384; a TLS 1.2
+cipher name pins TLS 1.2) and with each server's own defaults; the suite
+each server negotiated is printed.
 
-Prints one table: medians (min-max) per measure, the ratio to mod_tls,
-and the SPEC section 7 target.
+Needs: proftpd-core, proftpd-mod-crypto (mod_tls), curl, apt-get access
+to Debian's archive (Pure-FTPd and vsftpd are downloaded and unpacked
+under build/, never installed), a built ./mod_secftp.so, root (servers
+drop to nobody; CPU comes from a cpuacct cgroup per server).  Everything
+runs on 127.0.0.1; data lives on tmpfs (/dev/shm).
 """
 
+import ctypes
+import ctypes.util
 import ftplib
 import hashlib
 import os
+import re
+import shlex
 import signal
 import socket
 import ssl
@@ -31,16 +41,22 @@ DATA = os.environ.get("BENCH_DIR", "/dev/shm/secftp-bench")
 # Certificates and the module directory live with the benchmark's data.
 os.environ.setdefault("SECFTP_TEST_TMP", os.path.join(DATA, "run"))
 sys.path.insert(0, os.path.join(ROOT, "t", "regress"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402  (certificates, modules dir, password hashes)
+import bench_peers  # noqa: E402
 
 SIZE_MB = int(os.environ.get("BENCH_SIZE_MB", "1024"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", "20"))
 RESUMED = int(os.environ.get("BENCH_RESUMED", "200"))
 CONCURRENT = int(os.environ.get("BENCH_CONCURRENT", "64"))
 CONC_MB = int(os.environ.get("BENCH_CONCURRENT_MB", "16"))
+SUITE = os.environ.get("BENCH_SUITE", "TLS_AES_256_GCM_SHA384")
 CGROOT = "/sys/fs/cgroup/cpuacct"
 USER, PASSWORD = "bench", "benchpass"
+MODES = ("pinned", "defaults")
+TLS_SERVERS = ("mod_secftp", "mod_tls", "Pure-FTPd", "vsftpd")
+OURS = "mod_secftp"
 
 CONF = """\
 ServerType standalone
@@ -78,7 +94,7 @@ AllowOverwrite on
 {tls}
 """
 
-VARIANTS = {
+PROFTPD_VARIANTS = {
     "mod_tls": ("LoadModule mod_tls.c", """
 TLSEngine on
 TLSProtocol TLSv1.2 TLSv1.3
@@ -97,48 +113,62 @@ SecureFTPLog {dir}/secftp.log
 }
 
 
-class Bench:
-    """One proftpd, in its own cpuacct cgroup."""
+def home():
+    return os.path.join(DATA, "home")
+
+
+class Server:
+    """One FTP server, in its own cpuacct cgroup; the subclass says how
+    to start it."""
+
+    user, password = USER, PASSWORD
 
     def __init__(self, name):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="bench-%s-" % name, dir=DATA)
         os.chmod(self.dir, 0o755)
-        self.port = harness.allocate_ports(40)
-        self.home = os.path.join(DATA, "home")
-        load, tls = VARIANTS[name]
-        conf = CONF.format(port=self.port, pasv_lo=self.port + 1,
-                           pasv_hi=self.port + 39, dir=self.dir,
-                           modules=harness.module_dir(), load=load,
-                           tls=tls.format(certs=harness.certs(),
-                                          dir=self.dir))
-        with open(os.path.join(self.dir, "proftpd.conf"), "w") as f:
-            f.write(conf)
-        with open(os.path.join(self.dir, "passwd"), "w") as f:
-            f.write("%s:%s:65534:65534::%s:/bin/sh\n" % (
-                USER, harness.password_hash(PASSWORD), self.home))
-        os.chmod(os.path.join(self.dir, "passwd"), 0o600)
-        with open(os.path.join(self.dir, "group"), "w") as f:
-            f.write("nogroup:x:65534:%s\n" % USER)
+        # Passive ports: one per concurrent download and as many again for
+        # those a closed data connection keeps in TIME_WAIT.
+        self.ports = max(40, 2 * CONCURRENT + 40)
+        self.port = harness.allocate_ports(self.ports)
+        self.pasv_lo, self.pasv_hi = self.port + 1, self.port + self.ports - 1
         self.cg = os.path.join(CGROOT, "secftp-bench-%s-%d" % (
             name, os.getpid()))
         os.makedirs(self.cg, exist_ok=True)
 
+    def command(self):
+        raise NotImplementedError
+
+    def env(self):
+        # A pin meant for the clients (OPENSSL_CONF) never reaches a server.
+        env = {k: v for k, v in os.environ.items() if k != "OPENSSL_CONF"}
+        env.update(self.extra_env())
+        return env
+
+    def extra_env(self):
+        return {}
+
+    def log_tail(self):
+        return ""
+
     def start(self):
-        cmd = "echo $$ > %s/cgroup.procs && exec /usr/sbin/proftpd -n -q " \
-              "-c %s/proftpd.conf" % (self.cg, self.dir)
+        cmd = "echo $$ > %s/cgroup.procs && exec %s" % (
+            self.cg, shlex.join(self.command()))
         self.proc = subprocess.Popen(["sh", "-c", cmd],
-                                     start_new_session=True,
+                                     start_new_session=True, env=self.env(),
                                      stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=open(os.path.join(
+                                         self.dir, "stderr"), "w"))
         for _ in range(200):
             try:
                 socket.create_connection(("127.0.0.1", self.port), 1).close()
                 return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("%s did not start: %s" % (self.name, open(
-            os.path.join(self.dir, "proftpd.log")).read()[-2000:]))
+        with open(os.path.join(self.dir, "stderr")) as f:
+            err = f.read()
+        raise RuntimeError("%s did not start: %s %s" % (
+            self.name, err[-1000:], self.log_tail()))
 
     def stop(self):
         try:
@@ -161,6 +191,8 @@ class Bench:
             return int(f.read()) / 1e9
 
     def sessions(self):
+        """Every process of the server but the master: a session may be
+        more than one process (vsftpd, Pure-FTPd's privilege split)."""
         with open(os.path.join(self.cg, "cgroup.procs")) as f:
             pids = [int(p) for p in f.read().split()]
         return [p for p in pids if p != self.proc.pid]
@@ -172,31 +204,98 @@ class Bench:
             time.sleep(0.02)
 
 
-def curl(srv, *args):
-    base = ["curl", "-sS", "--cacert", os.path.join(harness.certs(),
-                                                     "ca.crt"),
-            "-u", "%s:%s" % (USER, PASSWORD), "--max-time", "300"]
-    return subprocess.run(base + list(args), capture_output=True, text=True,
-                          timeout=320)
+class ProFTPD(Server):
+    def __init__(self, name):
+        super().__init__(name)
+        load, tls = PROFTPD_VARIANTS[name]
+        conf = CONF.format(port=self.port, pasv_lo=self.pasv_lo,
+                           pasv_hi=self.pasv_hi, dir=self.dir,
+                           modules=harness.module_dir(), load=load,
+                           tls=tls.format(certs=harness.certs(),
+                                          dir=self.dir))
+        with open(os.path.join(self.dir, "proftpd.conf"), "w") as f:
+            f.write(conf)
+        with open(os.path.join(self.dir, "passwd"), "w") as f:
+            f.write("%s:%s:65534:65534::%s:/bin/sh\n" % (
+                USER, harness.password_hash(PASSWORD), home()))
+        os.chmod(os.path.join(self.dir, "passwd"), 0o600)
+        with open(os.path.join(self.dir, "group"), "w") as f:
+            f.write("nogroup:x:65534:%s\n" % USER)
+
+    def command(self):
+        return ["/usr/sbin/proftpd", "-n", "-q", "-c",
+                os.path.join(self.dir, "proftpd.conf")]
+
+    def log_tail(self):
+        with open(os.path.join(self.dir, "proftpd.log")) as f:
+            return f.read()[-2000:]
 
 
-def bulk(srv, direction):
-    """One 1 GiB PROT P transfer with curl: (MB/s of the data phase,
-    server CPU s/GiB)."""
+class PureFTPd(Server):
+    def command(self):
+        return bench_peers.pureftpd_command(self, harness.certs(), home(),
+                                            USER,
+                                            harness.password_hash(PASSWORD))
+
+
+class Vsftpd(Server):
+    user, password = "anonymous", "bench@"
+
+    def command(self):
+        return bench_peers.vsftpd_command(self, harness.certs(), home())
+
+    def extra_env(self):
+        return bench_peers.library_env()
+
+
+def make_server(name):
+    if name == "Pure-FTPd":
+        return PureFTPd(name)
+    if name == "vsftpd":
+        return Vsftpd(name)
+    return ProFTPD(name)
+
+
+def curl_suite_args(mode):
+    if mode != "pinned":
+        return []
+    if SUITE.startswith("TLS_"):
+        return ["--tls13-ciphers", SUITE]
+    return ["--ciphers", SUITE, "--tls-max", "1.2"]
+
+
+def curl(srv, mode, *args):
+    base = ["curl", "-v", "-sS", "--cacert", os.path.join(harness.certs(),
+                                                           "ca.crt"),
+            "-u", "%s:%s" % (srv.user, srv.password), "--max-time", "300"]
+    return subprocess.run(base + curl_suite_args(mode) + list(args),
+                          capture_output=True, text=True, timeout=320)
+
+
+def curl_suite(stderr):
+    """The first 'TLSv1.3 / TLS_AES_...' that curl -v reports."""
+    m = re.search(r"SSL connection using (\S+) / (\S+)", stderr)
+    return "%s %s" % (m.group(1), m.group(2)) if m else "?"
+
+
+def bulk(srv, mode, direction):
+    """One PROT P transfer of the big file with curl: (MB/s of the data
+    phase, server CPU s/GiB, negotiated suite)."""
     srv.wait_idle()
     cpu0 = srv.cpu()
     url = "ftp://localhost:%d/" % srv.port
     fmt = "%{time_total} %{time_starttransfer} %{size_download} " \
           "%{size_upload}"
     if direction == "RETR":
-        r = curl(srv, "--ssl-reqd", url + "big.bin", "-o", "/dev/null",
+        r = curl(srv, mode, "--ssl-reqd", url + "big.bin", "-o", "/dev/null",
                  "-w", fmt)
     else:
-        r = curl(srv, "--ssl-reqd", "-T", os.path.join(DATA, "home",
-                                                       "big.bin"),
-                 url + "up-%s.bin" % srv.name, "-w", fmt)
+        r = curl(srv, mode, "--ssl-reqd", "-T",
+                 os.path.join(home(), "big.bin"),
+                 url + "up/up-%s.bin" % srv.name, "-w", fmt)
     if r.returncode != 0:
-        raise RuntimeError("%s %s: %s" % (srv.name, direction, r.stderr))
+        raise RuntimeError("%s %s: %s" % (srv.name, direction,
+                                          r.stderr[-2000:]))
     total, start, down, up = (float(x) for x in r.stdout.split())
     size = down if direction == "RETR" else up
     srv.wait_idle()
@@ -207,7 +306,7 @@ def bulk(srv, direction):
     # previous session's exit (about 0.4 s) and curl's 0.2 s stall on
     # TYPE: fixed costs that hide most of the speed of a fast server.
     span = total - start
-    return size / 1e6 / span, cpu / (size / 2 ** 30)
+    return size / 1e6 / span, cpu / (size / 2 ** 30), curl_suite(r.stderr)
 
 
 class ResumingFTP(ftplib.FTP_TLS):
@@ -219,27 +318,63 @@ class ResumingFTP(ftplib.FTP_TLS):
         return conn, size
 
 
-def client_ctx():
+def pin_tls13_suites(ctx, suites):
+    """Python's ssl module has no call for TLS 1.3 suites, so this calls
+    OpenSSL's SSL_CTX_set_ciphersuites on the context: CPython keeps the
+    SSL_CTX pointer right after the object header of an SSLContext.  The
+    negotiated suite is checked on the first connection (pinned_check)."""
+    libssl = ctypes.CDLL(ctypes.util.find_library("ssl"))
+    libssl.SSL_CTX_set_ciphersuites.argtypes = [ctypes.c_void_p,
+                                                ctypes.c_char_p]
+    ptr = ctypes.c_void_p.from_address(id(ctx) + object.__basicsize__)
+    if libssl.SSL_CTX_set_ciphersuites(ptr, suites.encode()) != 1:
+        raise RuntimeError("OpenSSL refuses the suite %s" % suites)
+
+
+def client_ctx(mode="defaults"):
     ctx = ssl.create_default_context(cafile=os.path.join(harness.certs(),
                                                          "ca.crt"))
+    if mode == "pinned":
+        if SUITE.startswith("TLS_"):
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+            pin_tls13_suites(ctx, SUITE)
+        else:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.set_ciphers(SUITE)
     return ctx
 
 
-def tls_session(srv, ctx, listing=True):
-    f = ResumingFTP(context=ctx, timeout=30)
+def protected_login(srv, ctx, timeout=30):
+    f = ResumingFTP(context=ctx, timeout=timeout)
     f.connect("localhost", srv.port)
     f.auth()
-    f.login(USER, PASSWORD)
+    f.login(srv.user, srv.password)
     f.prot_p()
-    if listing:
-        f.retrlines("LIST small", lambda line: None)
+    return f
+
+
+def python_suite(srv, ctx, mode):
+    """The suite of a protected control connection; under the pin, a
+    suite other than the pinned one stops the run (the pin failed)."""
+    f = protected_login(srv, ctx)
+    version, name = f.sock.version(), f.sock.cipher()[0]
+    f.quit()
+    if mode == "pinned" and SUITE.startswith("TLS_") and name != SUITE:
+        raise RuntimeError("%s negotiated %s under the pin %s" % (
+            srv.name, name, SUITE))
+    return "%s %s" % (version, name)
+
+
+def tls_session(srv, ctx):
+    f = protected_login(srv, ctx)
+    f.retrlines("LIST small", lambda line: None)
     f.quit()
 
 
 def plain_session(srv):
     f = ftplib.FTP(timeout=30)
     f.connect("127.0.0.1", srv.port)
-    f.login(USER, PASSWORD)
+    f.login(srv.user, srv.password)
     f.retrlines("LIST small", lambda line: None)
     f.quit()
 
@@ -254,93 +389,92 @@ def per_session_cpu(srv, fn):
     return (srv.cpu() - cpu0) * 1000 / SESSIONS
 
 
-def session_pid(srv):
+def session_pids(srv):
+    """The processes of the one live session, once their number holds."""
+    seen = []
     for _ in range(100):
         pids = srv.sessions()
-        if pids:
-            return pids[0]
-        time.sleep(0.02)
+        if pids and pids == seen:
+            return pids
+        seen = pids
+        time.sleep(0.05)
     raise RuntimeError("no session process")
 
 
-def proc_cpu(pid):
-    """CPU seconds of one process: the scheduler's exact run time
-    (/proc/PID/schedstat, ns) where the kernel keeps it, else utime+stime
-    in clock ticks (10 ms steps, too coarse for sub-ms figures)."""
-    try:
-        with open("/proc/%d/schedstat" % pid) as f:
-            return int(f.read().split()[0]) / 1e9
-    except (OSError, ValueError, IndexError):
-        pass
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def resumed_data_cpu(srv, ctx):
-    """Server CPU ms per resumed PROT P data connection (RETR 13 bytes)."""
+    """Server CPU ms per resumed PROT P data connection (RETR 13 bytes),
+    from the server's cgroup: the session's every process."""
     srv.wait_idle()
-    f = ResumingFTP(context=ctx, timeout=30)
-    f.connect("localhost", srv.port)
-    f.auth()
-    f.login(USER, PASSWORD)
-    f.prot_p()
+    f = protected_login(srv, ctx)
     f.voidcmd("TYPE I")
-    pid = session_pid(srv)
     f.retrbinary("RETR small/f0.txt", lambda b: None)
-    cpu0 = proc_cpu(pid)
+    cpu0 = srv.cpu()
     for _ in range(RESUMED):
         f.retrbinary("RETR small/f0.txt", lambda b: None)
-    cpu = proc_cpu(pid) - cpu0
+    cpu = srv.cpu() - cpu0
     f.quit()
     return cpu * 1000 / RESUMED
 
 
-def memory_of(pid):
-    """(PSS, private) kB of a process.  PSS splits shared pages among the
-    processes mapping them, so it moves with whatever else runs; private
-    memory (USS: pages only this process maps) does not."""
+def memory_of(pids):
+    """(PSS, private) kB of a session's processes.  PSS splits shared
+    pages among the processes mapping them, so it moves with whatever
+    else runs; private memory (USS: pages only this process maps) does
+    not."""
     time.sleep(0.2)
-    kb = {}
-    with open("/proc/%d/smaps_rollup" % pid) as fh:
-        for line in fh:
-            parts = line.split()
-            if len(parts) == 3 and parts[2] == "kB":
-                kb[parts[0].rstrip(":")] = int(parts[1])
-    return kb["Pss"], kb["Private_Clean"] + kb["Private_Dirty"]
+    pss = uss = 0
+    for pid in pids:
+        kb = {}
+        with open("/proc/%d/smaps_rollup" % pid) as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) == 3 and parts[2] == "kB":
+                    kb[parts[0].rstrip(":")] = int(parts[1])
+        pss += kb["Pss"]
+        uss += kb["Private_Clean"] + kb["Private_Dirty"]
+    return pss, uss
 
 
-def idle_pss(srv, ctx):
+def idle_memory(srv, ctx):
     """Memory (kB) of a session logged in over TLS with PROT P: PSS and
-    private idle after login, and PSS after one protected LIST."""
+    private, idle after login."""
     srv.wait_idle()
-    f = ResumingFTP(context=ctx, timeout=30)
-    f.connect("localhost", srv.port)
-    f.auth()
-    f.login(USER, PASSWORD)
-    f.prot_p()
-    pid = session_pid(srv)
-    idle, private = memory_of(pid)
-    f.retrlines("LIST small", lambda line: None)
-    after = memory_of(pid)[0]
+    f = protected_login(srv, ctx)
+    mem = memory_of(session_pids(srv))
     f.quit()
-    return idle, private, after
+    return mem
+
+
+def plain_memory(srv):
+    """Memory (kB) of an idle plain session after login: PSS, private."""
+    srv.wait_idle()
+    f = ftplib.FTP(timeout=30)
+    f.connect("127.0.0.1", srv.port)
+    f.login(srv.user, srv.password)
+    mem = memory_of(session_pids(srv))
+    f.quit()
+    return mem
 
 
 def concurrent(srv, ctx, expected):
-    """CONCURRENT simultaneous PROT P downloads: (failures, MB/s)."""
+    """CONCURRENT simultaneous PROT P downloads: (failures, aggregate
+    MB/s, median and worst time to first byte in ms, counted from the
+    client's connect)."""
     srv.wait_idle(30)
     results = [None] * CONCURRENT
+    ttfb = [None] * CONCURRENT
 
     def worker(i):
         try:
-            f = ResumingFTP(context=ctx, timeout=120)
-            f.connect("localhost", srv.port)
-            f.auth()
-            f.login(USER, PASSWORD)
-            f.prot_p()
+            t0 = time.time()
+            f = protected_login(srv, ctx, timeout=120)
             h = hashlib.sha256()
-            f.retrbinary("RETR conc.bin", h.update, blocksize=1 << 18)
+
+            def got(block):
+                if ttfb[i] is None:
+                    ttfb[i] = (time.time() - t0) * 1000
+                h.update(block)
+            f.retrbinary("RETR conc.bin", got, blocksize=1 << 18)
             f.quit()
             results[i] = h.hexdigest() == expected
         except Exception as e:      # counted as a failure
@@ -354,13 +488,18 @@ def concurrent(srv, ctx, expected):
     for t in threads:
         t.join(300)
     span = time.time() - t0
-    fails = sum(1 for r in results if r is not True)
-    return fails, CONCURRENT * CONC_MB * 1.048576 / span
+    fails = [r for r in results if r is not True]
+    if fails:
+        print("%s: %d of %d concurrent downloads failed, first: %s" % (
+            srv.name, len(fails), CONCURRENT, fails[0]), file=sys.stderr)
+    firsts = [t for t in ttfb if t is not None] or [float("nan")]
+    return (len(fails), CONCURRENT * CONC_MB * 1.048576 / span,
+            statistics.median(firsts), max(firsts))
 
 
-def tls_pair_ceiling():
-    """A bare TLS 1.3 sender/receiver pair on loopback, 16 KiB writes,
-    the same file: MB/s (the ceiling a server can approach)."""
+def tls_pair_ceiling(mode):
+    """A bare TLS sender/receiver pair on loopback, 16 KiB writes, the
+    same file, the same client pin: MB/s (a ceiling for a server)."""
     certs = harness.certs()
     sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     sctx.load_cert_chain(os.path.join(certs, "server.crt"),
@@ -372,7 +511,7 @@ def tls_pair_ceiling():
     def sender():
         conn, _ = lsock.accept()
         s = sctx.wrap_socket(conn, server_side=True)
-        with open(os.path.join(DATA, "home", "big.bin"), "rb") as fh:
+        with open(os.path.join(home(), "big.bin"), "rb") as fh:
             while True:
                 chunk = fh.read(16384)
                 if not chunk:
@@ -382,7 +521,7 @@ def tls_pair_ceiling():
 
     t = threading.Thread(target=sender)
     t.start()
-    c = client_ctx().wrap_socket(socket.create_connection(
+    c = client_ctx(mode).wrap_socket(socket.create_connection(
         ("127.0.0.1", port)), server_hostname="localhost")
     got, t0 = 0, time.time()
     buf = bytearray(1 << 18)
@@ -399,142 +538,225 @@ def tls_pair_ceiling():
 
 
 def prepare_data():
-    home = os.path.join(DATA, "home")
-    os.makedirs(os.path.join(home, "small"), exist_ok=True)
-    big = os.path.join(home, "big.bin")
+    """The served tree: owned by root and world-readable (vsftpd refuses
+    an anonymous root its user can write), uploads go to up/."""
+    h = home()
+    os.makedirs(os.path.join(h, "small"), exist_ok=True)
+    os.makedirs(os.path.join(h, "up"), exist_ok=True)
+    big = os.path.join(h, "big.bin")
     if not os.path.exists(big) or os.path.getsize(big) != SIZE_MB * 2 ** 20:
         with open(big, "wb") as f:
             block = os.urandom(2 ** 20)
             for _ in range(SIZE_MB):
                 f.write(block)
-    conc = os.path.join(home, "conc.bin")
+    conc = os.path.join(h, "conc.bin")
     with open(conc, "wb") as f:
         f.write(os.urandom(CONC_MB * 2 ** 20))
     for i in range(10):
-        with open(os.path.join(home, "small", "f%d.txt" % i), "w") as f:
+        with open(os.path.join(h, "small", "f%d.txt" % i), "w") as f:
             f.write("hello world\n")
-    for root, dirs, files in os.walk(home):
+    for root, dirs, files in os.walk(h):
+        if root == h:
+            dirs.remove("up")
         for n in dirs + files:
-            os.chown(os.path.join(root, n), 65534, 65534)
-    os.chown(home, 65534, 65534)
+            os.chown(os.path.join(root, n), 0, 0)
+            os.chmod(os.path.join(root, n), 0o755 if n in dirs else 0o644)
+    os.chown(h, 0, 0)
+    os.chmod(h, 0o755)
+    # Sticky and world-writable: vsftpd writes as daemon, the others as
+    # nobody, each to its own file.
+    os.chmod(os.path.join(h, "up"), 0o1777)
     os.chmod(DATA, 0o755)
     with open(conc, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def med(values):
+def measure_tls(srv, mode, add):
+    """One round of every TLS measure on one server, in one mode."""
+    ctx = client_ctx(mode)
+    add("suite_ctrl", python_suite(srv, ctx, mode))
+    mbs, cpu, suite = bulk(srv, mode, "RETR")
+    add("retr_mbs", mbs)
+    add("retr_cpu", cpu)
+    add("suite_data", suite)
+    mbs, cpu, _ = bulk(srv, mode, "STOR")
+    add("stor_mbs", mbs)
+    add("stor_cpu", cpu)
+    add("sess_ms", per_session_cpu(srv, lambda: tls_session(srv, ctx)))
+    add("resumed_ms", resumed_data_cpu(srv, ctx))
+    pss, uss = idle_memory(srv, ctx)
+    add("pss_kb", pss)
+    add("uss_kb", uss)
+
+
+def measure_plain(srv, add):
+    """The plain-session measures (ProFTPD with each TLS module, and
+    without one): CPU per session and idle memory."""
+    add("plain_ms", per_session_cpu(srv, lambda: plain_session(srv)))
+    pss, uss = plain_memory(srv)
+    add("plain_pss", pss)
+    add("plain_uss", uss)
+
+
+def rotated(names, k):
+    k %= len(names)
+    return names[k:] + names[:k]
+
+
+def run(servers, conc_sum):
+    """Round-robin: every round starts with the next server."""
+    res = {(m, n): {} for m in MODES for n in servers}
+    extra = {"ceiling": {m: [] for m in MODES},
+             "load": [os.getloadavg()[0]]}
+
+    def adder(mode, name):
+        return lambda key, value: res[(mode, name)].setdefault(
+            key, []).append(value)
+
+    tls_names = [n for n in TLS_SERVERS if n in servers]
+    plain_names = ["plain", "mod_secftp", "mod_tls"]
+    for rnd in range(ROUNDS):
+        for mode in MODES:
+            extra["ceiling"][mode].append(tls_pair_ceiling(mode))
+            for name in rotated(tls_names, rnd):
+                measure_tls(servers[name], mode, adder(mode, name))
+        for name in rotated(plain_names, rnd):
+            measure_plain(servers[name], adder("defaults", name))
+        extra["load"].append(os.getloadavg()[0])
+        print("round %d done" % (rnd + 1), file=sys.stderr, flush=True)
+    for mode in MODES:
+        ctx = client_ctx(mode)
+        for name in rotated(tls_names, 0):
+            add = adder(mode, name)
+            fails, mbs, first, worst = concurrent(servers[name], ctx,
+                                                  conc_sum)
+            add("conc_fail", fails)
+            add("conc_mbs", mbs)
+            add("conc_ttfb", first)
+            add("conc_ttfb_max", worst)
+    return res, extra
+
+
+# (label, key, higher is better)
+TLS_ROWS = [
+    ("RETR PROT P, MB/s", "retr_mbs", True),
+    ("STOR PROT P, MB/s", "stor_mbs", True),
+    ("server CPU s/GiB, RETR P", "retr_cpu", False),
+    ("server CPU s/GiB, STOR P", "stor_cpu", False),
+    ("server CPU ms per TLS session (AUTH, login, PROT P, LIST, QUIT)",
+     "sess_ms", False),
+    ("server CPU ms per resumed data connection (RETR 13 B)", "resumed_ms",
+     False),
+    ("idle protected session PSS, kB", "pss_kb", False),
+    ("idle protected session USS, kB", "uss_kb", False),
+    ("%d concurrent PROT P RETR: failures" % CONCURRENT, "conc_fail", False),
+    ("%d concurrent PROT P RETR: aggregate MB/s" % CONCURRENT, "conc_mbs",
+     True),
+    ("%d concurrent PROT P RETR: time to first byte, median ms" % CONCURRENT,
+     "conc_ttfb", False),
+    ("%d concurrent PROT P RETR: time to first byte, worst ms" % CONCURRENT,
+     "conc_ttfb_max", False),
+]
+PLAIN_ROWS = [
+    ("plain session PSS, kB (idle after login)", "plain_pss"),
+    ("plain session USS, kB", "plain_uss"),
+    ("server CPU ms per plain session (login, LIST, QUIT)", "plain_ms"),
+]
+
+
+def med(values, spread=True):
     if not values:
         return "-"
     m = statistics.median(values)
-    if len(values) == 1:
+    if len(values) == 1 or not spread:
         return "%.2f" % m
     return "%.2f (%.2f-%.2f)" % (m, min(values), max(values))
 
 
-def main():
-    os.makedirs(DATA, exist_ok=True)
-    conc_sum = prepare_data()
-    ctx = client_ctx()
-    servers = {n: Bench(n) for n in ("mod_tls", "mod_secftp", "plain")}
-    for s in servers.values():
-        s.start()
-    res = {n: {} for n in servers}
-
-    def add(name, key, value):
-        res[name].setdefault(key, []).append(value)
-
-    load = [os.getloadavg()[0]]
-    try:
-        ceiling = [tls_pair_ceiling()]
-        for rnd in range(ROUNDS):
-            order = ("mod_tls", "mod_secftp") if rnd % 2 == 0 else \
-                ("mod_secftp", "mod_tls")
-            for name in order:
-                srv = servers[name]
-                mbs, cpu = bulk(srv, "RETR")
-                add(name, "retr_mbs", mbs)
-                add(name, "retr_cpu", cpu)
-                mbs, cpu = bulk(srv, "STOR")
-                add(name, "stor_mbs", mbs)
-                add(name, "stor_cpu", cpu)
-                add(name, "sess_ms", per_session_cpu(
-                    srv, lambda: tls_session(srv, ctx)))
-                add(name, "plain_ms", per_session_cpu(
-                    srv, lambda: plain_session(srv)))
-                add(name, "resumed_ms", resumed_data_cpu(srv, ctx))
-                idle, private, after = idle_pss(srv, ctx)
-                add(name, "pss_kb", idle)
-                add(name, "uss_kb", private)
-                add(name, "pss_list_kb", after)
-                print("round %d %s done" % (rnd + 1, name), flush=True)
-            add("plain", "plain_ms", per_session_cpu(
-                servers["plain"], lambda: plain_session(servers["plain"])))
-            ceiling.append(tls_pair_ceiling())
-            load.append(os.getloadavg()[0])
-        for name in ("mod_tls", "mod_secftp"):
-            fails, mbs = concurrent(servers[name], ctx, conc_sum)
-            add(name, "conc_fail", fails)
-            add(name, "conc_mbs", mbs)
-    finally:
-        for s in servers.values():
-            s.stop()
-
-    report(res, ceiling, load)
+def against_best_peer(res, mode, key, higher):
+    """mod_secftp's median over the best peer's, and the peer's name."""
+    ours = res[(mode, OURS)].get(key)
+    peers = [(statistics.median(res[(mode, n)][key]), n)
+             for n in TLS_SERVERS if n != OURS and res[(mode, n)].get(key)]
+    if not ours or not peers:
+        return "-"
+    best, name = max(peers) if higher else min(peers)
+    if best == 0:
+        return "%.2f vs %s's 0" % (statistics.median(ours), name)
+    return "%.2f x %s" % (statistics.median(ours) / best, name)
 
 
-def ratio(a, b):
-    return "%.2f" % (statistics.median(a) / statistics.median(b))
-
-
-def report(res, ceiling, load):
-    t, s, p = res["mod_tls"], res["mod_secftp"], res["plain"]
-    ceil = statistics.median(ceiling)
-    rows = [
-        ("RETR PROT P, MB/s", "retr_mbs",
-         "%s x mod_tls; %.2f of TLS pair" % (
-             ratio(s["retr_mbs"], t["retr_mbs"]),
-             statistics.median(s["retr_mbs"]) / ceil),
-         ">= 1.4x and >= 0.9 of pair"),
-        ("STOR PROT P, MB/s", "stor_mbs",
-         ratio(s["stor_mbs"], t["stor_mbs"]) + " x", ">= 2x"),
-        ("Server CPU s/GiB, RETR P", "retr_cpu",
-         ratio(s["retr_cpu"], t["retr_cpu"]) + " x", "<= 1.0 s"),
-        ("Server CPU s/GiB, STOR P", "stor_cpu",
-         ratio(s["stor_cpu"], t["stor_cpu"]) + " x", "<= 1.5 s"),
-        ("Server CPU ms/session (AUTH..QUIT, LIST)", "sess_ms",
-         ratio(s["sess_ms"], t["sess_ms"]) + " x", "<= 8 ms"),
-        ("Server CPU ms/plain session, module loaded", "plain_ms",
-         "+%.2f ms vs no TLS module" % (
-             statistics.median(s["plain_ms"]) -
-             statistics.median(p["plain_ms"])), "~ +0"),
-        ("Server CPU ms/resumed data conn", "resumed_ms",
-         ratio(s["resumed_ms"], t["resumed_ms"]) + " x", "<= 0.7 ms"),
-        ("Idle protected session PSS, kB", "pss_kb",
-         ratio(s["pss_kb"], t["pss_kb"]) + " x", "<= 1500 kB"),
-        ("Idle protected session, private (USS) kB", "uss_kb",
-         ratio(s["uss_kb"], t["uss_kb"]) + " x", ""),
-        ("PSS after one PROT P LIST, kB", "pss_list_kb",
-         ratio(s["pss_list_kb"], t["pss_list_kb"]) + " x", ""),
-        ("%d concurrent PROT P RETR: failures" % CONCURRENT, "conc_fail",
-         "", "0, checksums right"),
-        ("%d concurrent PROT P RETR: MB/s" % CONCURRENT, "conc_mbs",
-         ratio(s["conc_mbs"], t["conc_mbs"]) + " x", ""),
-    ]
+def report(res, extra, names):
+    tls_names = [n for n in TLS_SERVERS if n in names]
     print()
     print("FTPS benchmark, %s, %d MiB file, %d rounds, host %s" % (
         time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), SIZE_MB, ROUNDS,
         socket.gethostname()))
+    print("Peers: %s" % ", ".join(bench_peers.versions()))
     print("Load average (1 min) at the start and after each round: %s" %
-          ", ".join("%.1f" % x for x in load))
-    print("Bare TLS 1.3 pair (python, 16 KiB writes): %s MB/s" % med(ceiling))
-    print("Plain session, ProFTPD without a TLS module: %s ms CPU" %
-          med(p["plain_ms"]))
+          ", ".join("%.1f" % x for x in extra["load"]))
+    for mode in MODES:
+        print("Bare TLS pair (python, 16 KiB writes), %s: %s MB/s" % (
+            mode, med(extra["ceiling"][mode])))
+    print("Pinned suite (client side): %s" % SUITE)
     print()
-    print("| Measure | mod_tls | mod_secftp | ratio | SPEC 7 target |")
+    print("Negotiated suites (control / data, pinned | defaults):")
+    for n in tls_names:
+        print("  %s: %s" % (n, " | ".join(
+            "%s / %s" % (res[(m, n)]["suite_ctrl"][0],
+                         res[(m, n)]["suite_data"][0]) for m in MODES)))
+    print()
+    print("Medians, pinned / defaults; the last columns: mod_secftp over the "
+          "best peer, pinned / defaults")
+    print()
+    print("| measure | %s | vs best peer, pinned | defaults |" %
+          " | ".join(tls_names))
+    print("|---|%s---|---|" % ("---|" * len(tls_names)))
+    for label, key, higher in TLS_ROWS:
+        cells = [" / ".join(med(res[(m, n)].get(key, []), False)
+                            for m in MODES) for n in tls_names]
+        print("| %s | %s | %s | %s |" % (
+            label, " | ".join(cells),
+            against_best_peer(res, "pinned", key, higher),
+            against_best_peer(res, "defaults", key, higher)))
+    print()
+    print("| plain session (no AUTH) | no TLS module | mod_secftp | mod_tls "
+          "| mod_secftp - no TLS module |")
     print("|---|---|---|---|---|")
-    for label, key, r, target in rows:
-        print("| %s | %s | %s | %s | %s |" % (label, med(t.get(key, [])),
-                                             med(s.get(key, [])), r, target))
+    for label, key in PLAIN_ROWS:
+        vals = [res[("defaults", n)].get(key, [])
+                for n in ("plain", "mod_secftp", "mod_tls")]
+        diff = statistics.median(vals[1]) - statistics.median(vals[0]) \
+            if vals[0] and vals[1] else float("nan")
+        print("| %s | %s | %+.2f |" % (label, " | ".join(
+            med(v) for v in vals), diff))
+    for mode in MODES:
+        print()
+        print("Spread, %s (median (min-max) over the rounds):" % mode)
+        print()
+        print("| measure | %s |" % " | ".join(tls_names))
+        print("|---|%s" % ("---|" * len(tls_names)))
+        for label, key, _ in TLS_ROWS:
+            print("| %s | %s |" % (label, " | ".join(
+                med(res[(mode, n)].get(key, [])) for n in tls_names)))
+
+
+def main():
+    os.makedirs(DATA, exist_ok=True)
+    bench_peers.unpack()
+    conc_sum = prepare_data()
+    names = ("mod_secftp", "mod_tls", "Pure-FTPd", "vsftpd", "plain")
+    servers = {}
+    try:
+        for n in names:
+            servers[n] = make_server(n)
+            servers[n].start()
+        res, extra = run(servers, conc_sum)
+    finally:
+        for s in servers.values():
+            if hasattr(s, "proc"):
+                s.stop()
+    report(res, extra, names)
 
 
 if __name__ == "__main__":
