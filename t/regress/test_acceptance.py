@@ -58,6 +58,8 @@ BAD_VALUES = {
     "SecureCertificateChain": "relative/chain.pem",
     "SecureCertificateWarning": "soon",
     "SecureVerifyServer": "maybe",
+    "SecureRedisServer": "127.0.0.1:99999",
+    "SecureRedisTimeouts": "fast 300",
 }
 
 # Directives that take exactly one value, with a good one: a second value
