@@ -484,9 +484,30 @@ def trusted_dir(name):
     directory up to / owned by root and writable by nobody else (issue
     13), so under the build directory, never under the run directory in
     /tmp."""
-    d = os.path.join(ROOT, "build", "trusted", name)
+    base = os.path.join(ROOT, "build")
+    if not _trusted_chain(base):
+        # A checkout under /tmp, say: a root-owned place of its own.
+        base = "/var/lib/mod_secftp-tests"
+    d = os.path.join(base, "trusted", name)
     os.makedirs(d, mode=0o755, exist_ok=True)
+    os.chmod(os.path.join(base, "trusted"), 0o755)
+    os.chmod(d, 0o755)
     return d
+
+
+def _trusted_chain(path):
+    """TRUE when every existing directory from path up to / is owned by
+    root and writable by nobody else."""
+    path = os.path.abspath(path)
+    while True:
+        if os.path.exists(path):
+            st = os.stat(path)
+            if st.st_uid != 0 or st.st_mode & 0o022:
+                return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
 
 
 def put_file(srv, user, name, data):
