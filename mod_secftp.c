@@ -295,7 +295,7 @@ static conftable secftp_conftab[] = {
   { "SecureControlsACLs",	secftp_set_controls_acls,	NULL },
   { "SecureCtrlConn",		secftp_set_enum,		NULL },
   { "SecureDataConn",		secftp_set_enum,		NULL },
-  { "SecureEngine",		secftp_set_engine,		NULL },
+  { "SecureEngine",		secftp_set_on_off,		NULL },
   { "SecureFTP",		secftp_set_enum,		NULL },
   { "SecureFTPLog",		secftp_set_log,			NULL },
   { "SecureGroups",		secftp_set_groups,		NULL },
@@ -316,13 +316,13 @@ static conftable secftp_conftab[] = {
   { "SecureRFCLevel",		secftp_set_enum,		NULL },
   { "SecureSessionCache",	secftp_set_enum,		NULL },
   { "SecureSessionReuse",	secftp_set_enum,		NULL },
-  { "SecureStapling",		secftp_set_stapling,		NULL },
+  { "SecureStapling",		secftp_set_on_off,		NULL },
   { "SecureStaplingResponder",	secftp_set_stapling_responder,	NULL },
   { "SecureTicketKeyFile",	secftp_set_ticket_key_file,	NULL },
   { "SecureTicketKeyLifetime",	secftp_set_ticket_key_lifetime,	NULL },
   { "SecureVerifyDepth",	secftp_set_verify_depth,	NULL },
   { "SecureVerifyOrder",	secftp_set_verify_order,	NULL },
-  { "SecureVerifyServer",	secftp_set_verify_server,	NULL },
+  { "SecureVerifyServer",	secftp_set_on_off,	NULL },
   { NULL }
 };
 

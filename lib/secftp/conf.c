@@ -74,38 +74,31 @@ static int get_int_param(server_rec *s, const char *name, int *value) {
   return 0;
 }
 
-/* usage: SecureEngine on|off */
-modret_t *secftp_set_engine(cmd_rec *cmd) {
-  int engine;
+/* Stores an on|off directive's value, written where ctx allows. */
+static modret_t *set_on_off(cmd_rec *cmd, int ctx) {
+  int on;
 
   SECFTP_CHECK_ONE_ARG(cmd);
-  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
+  CHECK_CONF(cmd, ctx);
 
-  engine = secftp_parse_bool(cmd->argv[1]);
-  if (engine < 0) {
+  on = secftp_parse_bool(cmd->argv[1]);
+  if (on < 0) {
     CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
       (char *) cmd->argv[1], "': expected on or off", NULL));
   }
 
-  add_int_param(cmd, engine);
+  add_int_param(cmd, on);
   return PR_HANDLED(cmd);
 }
 
-/* usage: SecureImplicit on|off */
+/* usage: SecureEngine|SecureStapling|SecureVerifyServer on|off */
+modret_t *secftp_set_on_off(cmd_rec *cmd) {
+  return set_on_off(cmd, SECFTP_SERVER_CTX);
+}
+
+/* usage: SecureImplicit on|off (a port's property: no <Global>) */
 modret_t *secftp_set_implicit(cmd_rec *cmd) {
-  int implicit;
-
-  SECFTP_CHECK_ONE_ARG(cmd);
-  CHECK_CONF(cmd, CONF_ROOT|CONF_VIRTUAL);
-
-  implicit = secftp_parse_bool(cmd->argv[1]);
-  if (implicit < 0) {
-    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
-      (char *) cmd->argv[1], "': expected on or off", NULL));
-  }
-
-  add_int_param(cmd, implicit);
-  return PR_HANDLED(cmd);
+  return set_on_off(cmd, CONF_ROOT|CONF_VIRTUAL);
 }
 
 /* usage: SecureFTP|SecureLogin|SecurePassword|SecureDataConn|SecureCtrlConn|

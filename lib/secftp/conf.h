@@ -75,7 +75,7 @@ config_rec *secftp_conf_add_value(cmd_rec *cmd, const void *value,
 void secftp_settings_load(server_rec *s, struct secftp_settings *st);
 
 /* Directive handlers. */
-modret_t *secftp_set_engine(cmd_rec *cmd);
+modret_t *secftp_set_on_off(cmd_rec *cmd);
 modret_t *secftp_set_implicit(cmd_rec *cmd);
 modret_t *secftp_set_enum(cmd_rec *cmd);
 modret_t *secftp_set_protocol(cmd_rec *cmd);

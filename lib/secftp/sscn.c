@@ -29,23 +29,6 @@ extern xaset_t *server_list;
 
 static struct sscn_client *clients = NULL;
 
-/* usage: SecureVerifyServer on|off */
-modret_t *secftp_set_verify_server(cmd_rec *cmd) {
-  int verify;
-
-  SECFTP_CHECK_ONE_ARG(cmd);
-  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
-
-  verify = secftp_parse_bool(cmd->argv[1]);
-  if (verify < 0) {
-    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
-      (char *) cmd->argv[1], "': expected on or off", NULL));
-  }
-
-  (void) secftp_conf_add_value(cmd, &verify, sizeof(verify));
-  return PR_HANDLED(cmd);
-}
-
 static int verifies_server(server_rec *s) {
   const int *verify = get_param_ptr(s->conf, "SecureVerifyServer", FALSE);
 

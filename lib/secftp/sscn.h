@@ -37,8 +37,6 @@ void secftp_sscn_sess_init(void);
  */
 SSL *secftp_sscn_connect(int fd, const char **problem);
 
-/* usage: SecureVerifyServer on|off */
-modret_t *secftp_set_verify_server(cmd_rec *cmd);
 
 /* SSCN [ON|OFF] */
 modret_t *secftp_cmd_sscn(cmd_rec *cmd);

@@ -41,23 +41,6 @@ static struct staple *staples = NULL;
 static int timer_id = -1;
 static pid_t daemon_pid = 0;
 
-/* usage: SecureStapling on|off */
-modret_t *secftp_set_stapling(cmd_rec *cmd) {
-  int on;
-
-  SECFTP_CHECK_ONE_ARG(cmd);
-  CHECK_CONF(cmd, SECFTP_SERVER_CTX);
-
-  on = secftp_parse_bool(cmd->argv[1]);
-  if (on < 0) {
-    CONF_ERROR(cmd, pstrcat(cmd->tmp_pool, "bad value '",
-      (char *) cmd->argv[1], "': expected on or off", NULL));
-  }
-
-  (void) secftp_conf_add_value(cmd, &on, sizeof(on));
-  return PR_HANDLED(cmd);
-}
-
 /* usage: SecureStaplingResponder http://host[:port]/path */
 modret_t *secftp_set_stapling_responder(cmd_rec *cmd) {
   SECFTP_CHECK_ONE_ARG(cmd);

@@ -29,9 +29,6 @@ int secftp_stapling_setup(void);
 /* Frees the answers and stops the timer (restart, shutdown). */
 void secftp_stapling_release(void);
 
-/* usage: SecureStapling on|off */
-modret_t *secftp_set_stapling(cmd_rec *cmd);
-
 /* usage: SecureStaplingResponder http://host[:port]/path */
 modret_t *secftp_set_stapling_responder(cmd_rec *cmd);
 
