@@ -349,12 +349,29 @@ static void close_descriptors(int keep) {
   (void) closedir(dir);
 }
 
+/* fd, moved above the standard descriptors if it is one of them: a
+ * daemon that runs with 0-2 closed (as after a restart) gets them back
+ * from open(2) and pipe(2), and the dup2(2)s below would clobber them.
+ */
+static int above_stdio(int fd) {
+  int moved;
+
+  if (fd > STDERR_FILENO) {
+    return fd;
+  }
+
+  moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+  return moved >= 0 ? moved : fd;
+}
+
 static void run_child(int progfd, int out, const char *name,
     const char *key_path) {
   char *argv[3], *envp[2];
   int devnull, keep = -1;
 
   (void) setpgid(0, 0);
+  progfd = above_stdio(progfd);
+  out = above_stdio(out);
 
   if (out != STDOUT_FILENO) {
     (void) dup2(out, STDOUT_FILENO);
