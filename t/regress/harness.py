@@ -607,7 +607,12 @@ class Raw:
 
 
 def run(argv, timeout=30, **kw):
-    """Runs a client program, bounded in time; returns CompletedProcess."""
+    """Runs a client program, bounded in time; returns CompletedProcess.
+    proftpd itself (proftpd -t) gets the sanitizer runtime, as Server
+    does, when the module under test needs it."""
+    if (argv and os.path.basename(argv[0]) == "proftpd" and
+            os.environ.get("SECFTP_PRELOAD") and "env" not in kw):
+        kw["env"] = dict(os.environ, LD_PRELOAD=os.environ["SECFTP_PRELOAD"])
     try:
         return subprocess.run(argv, capture_output=True, text=True,
                               timeout=timeout, **kw)

@@ -36,7 +36,11 @@ def run_bench(data):
                BENCH_SIZE_MB="4", BENCH_ROUNDS="1", BENCH_SESSIONS="2",
                BENCH_RESUMED="3", BENCH_CONCURRENT=CONCURRENT,
                BENCH_CONCURRENT_MB="1", BENCH_SUITE=SUITE)
-    env.pop("SECFTP_TEST_TMP", None)
+    # The benchmark measures the ordinary build (./mod_secftp.so), also
+    # when the suite runs under the sanitizer or valgrind stages.
+    for name in ("SECFTP_TEST_TMP", "SECFTP_MODULE", "SECFTP_PRELOAD",
+                 "SECFTP_VALGRIND"):
+        env.pop(name, None)
     proc = subprocess.run([sys.executable,
                            os.path.join(ROOT, "contrib", "bench.py")],
                           env=env, capture_output=True, text=True,
