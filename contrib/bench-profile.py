@@ -12,7 +12,8 @@ resumed data connections), concurrent (BENCH_CONCURRENT downloads at
 once).  Prints perf's report by shared object and
 its top symbols; the perf.data stays in the server's directory.  With
 BENCH_PROFILER=strace: the server's system calls (strace -c -f) instead;
-BENCH_PROFILER=callers: who calls memmove/memcpy (perf with call graphs).
+BENCH_PROFILER=callers: who calls BENCH_SYMBOL (default libc's memmove;
+perf with call graphs).
 """
 
 import os
@@ -83,7 +84,9 @@ def main():
         return
     if profiler == "callers":
         out = subprocess.run(["perf", "report", "-i", data, "--no-children",
-                              "--symbols", "__memmove_avx512_unaligned_erms",
+                              "--symbols", os.environ.get(
+                                  "BENCH_SYMBOL",
+                                  "__memmove_avx512_unaligned_erms"),
                               "--stdio", "-G", "--percent-limit", "1"],
                              capture_output=True, text=True)
         print(out.stdout)

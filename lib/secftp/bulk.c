@@ -4,10 +4,25 @@
 
 #include "secftp/bulk.h"
 
+#include <errno.h>
 #include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
 
 /* Sixteen full TLS 1.3 records (16 KiB of data plus header, type and tag)
  * go out with one write(2); the same again is read with one read(2).
+ *
+ * The read-ahead is this BIO's, not OpenSSL's: OpenSSL 3.0's record layer,
+ * with read-ahead on, moves everything still unread in its buffer to the
+ * buffer's start before each application record (to align the payload),
+ * so a 256 KiB window cost about eight copies of every byte of an upload
+ * (doc/benchmarks.md, "STOR").  Here OpenSSL asks for a header and then a
+ * body, and each is copied once out of the window.
  */
 #define BULK_RECORD_MAX		(16384 + 5 + 1 + 256)
 #define BULK_WRITE_BUFSZ	(16 * BULK_RECORD_MAX)
@@ -26,6 +41,12 @@ struct bulk {
   unsigned char *wbuf;
   size_t wlen, wcap;
 
+  /* The read-ahead window: allocated at the first read, rcap bytes; the
+   * bytes from rpos to rlen have arrived and OpenSSL has not taken them.
+   */
+  unsigned char *rbuf;
+  size_t rpos, rlen, rcap;
+
   /* Framing of the incoming byte stream: header bytes seen of the current
    * record, and body bytes still to come.
    */
@@ -36,6 +57,11 @@ struct bulk {
 };
 
 static BIO_METHOD *bulk_method = NULL;
+static void (*interrupt_hook)(void) = NULL;
+
+void secftp_bulk_set_interrupt_hook(void (*hook)(void)) {
+  interrupt_hook = hook;
+}
 
 static int bulk_type(void) {
   static int type = 0;
@@ -85,17 +111,18 @@ static void track_records(struct bulk *b, const unsigned char *p, size_t n) {
   }
 }
 
-/* Writes everything buffered, waiting (bounded) when the socket is full.
- * Works whether the descriptor is blocking or not.
+/* Writes len bytes of buf to fd, waiting (bounded) when the socket is
+ * full.  Works whether the descriptor is blocking or not.
  */
-static int flush_bulk(struct bulk *b, long timeout) {
+static int write_fully(int fd, const unsigned char *buf, size_t len,
+    long timeout) {
   size_t off = 0;
   time_t deadline = time(NULL) + timeout;
 
-  while (off < b->wlen) {
+  while (off < len) {
     ssize_t n;
 
-    n = write(b->fd, b->wbuf + off, b->wlen - off);
+    n = write(fd, buf + off, len - off);
     if (n > 0) {
       off += (size_t) n;
       continue;
@@ -103,7 +130,9 @@ static int flush_bulk(struct bulk *b, long timeout) {
 
     if (n < 0 &&
         errno == EINTR) {
-      pr_signals_handle();
+      if (interrupt_hook != NULL) {
+        interrupt_hook();
+      }
       continue;
     }
 
@@ -117,13 +146,22 @@ static int flush_bulk(struct bulk *b, long timeout) {
         return -1;
       }
 
-      pfd.fd = b->fd;
+      pfd.fd = fd;
       pfd.events = POLLOUT;
       pfd.revents = 0;
       (void) poll(&pfd, 1, (int) (deadline - now) * 1000);
       continue;
     }
 
+    return -1;
+  }
+
+  return 0;
+}
+
+/* Writes everything buffered. */
+static int flush_bulk(struct bulk *b, long timeout) {
+  if (write_fully(b->fd, b->wbuf, b->wlen, timeout) < 0) {
     return -1;
   }
 
@@ -160,31 +198,71 @@ static int bulk_write_ex(BIO *bio, const char *data, size_t len,
   return 1;
 }
 
+static size_t window_left(const struct bulk *b) {
+  return b->rlen - b->rpos;
+}
+
+static size_t take_from_window(struct bulk *b, char *buf, size_t len) {
+  size_t n = window_left(b);
+
+  if (n > len) {
+    n = len;
+  }
+
+  memcpy(buf, b->rbuf + b->rpos, n);
+  b->rpos += n;
+  return n;
+}
+
+/* One recv(2) into the empty window: as much as the kernel has, up to the
+ * window's size.  Returns what recv(2) returned.
+ */
+static ssize_t fill_window(struct bulk *b) {
+  ssize_t n;
+
+  n = recv(b->fd, b->rbuf, b->rcap, b->nonblocking_reads ? MSG_DONTWAIT : 0);
+  b->rpos = 0;
+  b->rlen = n > 0 ? (size_t) n : 0;
+  if (n > 0) {
+    track_records(b, b->rbuf, (size_t) n);
+  }
+
+  return n;
+}
+
 static int bulk_read_ex(BIO *bio, char *buf, size_t len, size_t *readbytes) {
   struct bulk *b = BIO_get_data(bio);
   ssize_t n;
 
   BIO_clear_retry_flags(bio);
 
-  n = recv(b->fd, buf, len, b->nonblocking_reads ? MSG_DONTWAIT : 0);
-  if (n > 0) {
-    track_records(b, (unsigned char *) buf, (size_t) n);
-    *readbytes = (size_t) n;
-    return 1;
+  if (window_left(b) == 0) {
+    if (b->rbuf == NULL) {
+      b->rbuf = OPENSSL_malloc(b->rcap);
+      if (b->rbuf == NULL) {
+        return 0;
+      }
+    }
+
+    n = fill_window(b);
+    if (n == 0) {
+      b->eof = 1;
+      return 0;
+    }
+
+    if (n < 0) {
+      if (errno == EAGAIN ||
+          errno == EWOULDBLOCK ||
+          errno == EINTR) {
+        BIO_set_retry_read(bio);
+      }
+
+      return 0;
+    }
   }
 
-  if (n == 0) {
-    b->eof = TRUE;
-    return 0;
-  }
-
-  if (errno == EAGAIN ||
-      errno == EWOULDBLOCK ||
-      errno == EINTR) {
-    BIO_set_retry_read(bio);
-  }
-
-  return 0;
+  *readbytes = take_from_window(b, buf, len);
+  return 1;
 }
 
 static long bulk_ctrl(BIO *bio, int cmd, long num, void *ptr) {
@@ -195,7 +273,10 @@ static long bulk_ctrl(BIO *bio, int cmd, long num, void *ptr) {
       return flush_bulk(b, BULK_WRITE_TIMEOUT) == 0 ? 1 : 0;
 
     case BIO_CTRL_EOF:
-      return b->eof;
+      return b->eof && window_left(b) == 0;
+
+    case BIO_CTRL_PENDING:
+      return (long) window_left(b);
 
     case BIO_CTRL_WPENDING:
       return (long) b->wlen;
@@ -220,6 +301,7 @@ static int bulk_destroy(BIO *bio) {
 
   if (b != NULL) {
     OPENSSL_free(b->wbuf);
+    OPENSSL_free(b->rbuf);
     OPENSSL_free(b);
     BIO_set_data(bio, NULL);
   }
@@ -261,23 +343,18 @@ int secftp_bulk_attach(SSL *ssl, int fd, int upload) {
   }
 
   /* Each direction gets big buffers only where the data flows: an upload
-   * writes no more than a handshake and a close_notify.
+   * writes no more than a handshake and a close_notify, a download reads
+   * no more than a handshake and a close_notify.  Both windows still take
+   * a whole flight of the handshake in one call: the ClientHello, and then
+   * the client's ChangeCipherSpec and Finished, arrive in one read each.
    */
   b->fd = fd;
   b->wcap = upload ? BULK_RECORD_MAX : BULK_WRITE_BUFSZ;
+  b->rcap = upload ? BULK_READ_BUFSZ : BULK_RECORD_MAX;
   BIO_set_data(bio, b);
   BIO_set_init(bio, 1);
   SSL_set_bio(ssl, bio, bio);
-
-  /* Read-ahead: one read(2) takes in many records, instead of a header
-   * read and a body read for each.  Downloads too: the client's
-   * ClientHello, and then its ChangeCipherSpec and Finished, arrive in
-   * one read each (three recv(2)s fewer per data connection).
-   */
-  SSL_set_read_ahead(ssl, 1);
-  if (upload) {
-    SSL_set_default_read_buffer_len(ssl, BULK_READ_BUFSZ);
-  }
+  SSL_set_read_ahead(ssl, 0);
 
   return 0;
 }
@@ -298,6 +375,17 @@ void secftp_bulk_discard(SSL *ssl) {
   if (b != NULL) {
     b->wlen = 0;
   }
+}
+
+int secftp_bulk_has_pending(SSL *ssl) {
+  struct bulk *b = get_bulk(ssl);
+
+  if (ssl == NULL) {
+    return 0;
+  }
+
+  return SSL_has_pending(ssl) ||
+    (b != NULL && window_left(b) > 0);
 }
 
 void secftp_bulk_set_nonblocking_reads(SSL *ssl, int on) {

@@ -13,11 +13,21 @@
 #ifndef SECFTP_BULK_H
 #define SECFTP_BULK_H
 
-#include "mod_secftp.h"
+#include <openssl/ssl.h>
+
+/* Pure C (OpenSSL and libc only) so that Check can test it over a real
+ * TLS connection; the caller hands in how to act on a signal.
+ */
+
+/* Called when a write(2) or poll(2) of a batch is interrupted by a signal:
+ * ProFTPD's pr_signals_handle(), so that its timers and SIGTERM act in the
+ * middle of a long write.  NULL (the default) just retries.
+ */
+void secftp_bulk_set_interrupt_hook(void (*hook)(void));
 
 /* Puts a bulk BIO on ssl for fd, for reading and writing: for a download,
- * a batch of 16 records; for an upload (upload TRUE), read-ahead into a
- * large read buffer.  Returns 0, or -1 (ssl keeps its socket BIO).
+ * a batch of 16 records; for an upload (upload TRUE), a read-ahead
+ * window of as much.  Returns 0, or -1 (ssl keeps its socket BIO).
  */
 int secftp_bulk_attach(SSL *ssl, int fd, int upload);
 
@@ -28,6 +38,12 @@ int secftp_bulk_flush(SSL *ssl, long timeout);
 
 /* Drops what the BIO holds (an aborted transfer). */
 void secftp_bulk_discard(SSL *ssl);
+
+/* TRUE when ssl has bytes to process without reading the socket: a
+ * decrypted record not yet taken, or received bytes in OpenSSL or in the
+ * bulk BIO's read-ahead.
+ */
+int secftp_bulk_has_pending(SSL *ssl);
 
 /* While set, reads never block: a read with nothing in the socket asks
  * OpenSSL to retry.  Used to drain what has already arrived.

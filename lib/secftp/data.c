@@ -147,6 +147,9 @@ void secftp_data_register_netio(void) {
   };
 
   secftp_netio_set_data_ops(&ops);
+
+  /* A long write of a batch still lets ProFTPD's timers and signals act. */
+  secftp_bulk_set_interrupt_hook(pr_signals_handle);
 }
 
 void secftp_data_finish(pr_netio_stream_t *nstrm) {
@@ -227,7 +230,7 @@ int secftp_data_read(pr_netio_stream_t *nstrm, char *buf, size_t len) {
   secftp_bulk_set_nonblocking_reads(ssl, TRUE);
   while (res > 0 &&
          total < len &&
-         SSL_has_pending(ssl)) {
+         secftp_bulk_has_pending(ssl)) {
     size_t n = 0;
 
     ERR_clear_error();

@@ -7,6 +7,7 @@
  */
 
 #include "secftp/netio.h"
+#include "secftp/bulk.h"
 #include "secftp/log.h"
 #include "secftp/tls.h"
 
@@ -203,7 +204,7 @@ static int netio_poll_cb(pr_netio_stream_t *nstrm) {
   ssl = secftp_netio_get_ssl(nstrm);
   if (ssl != NULL &&
       nstrm->strm_mode == PR_NETIO_IO_RD &&
-      (SSL_has_pending(ssl) ||
+      (secftp_bulk_has_pending(ssl) ||
        (SSL_get_shutdown(ssl) & SSL_RECEIVED_SHUTDOWN))) {
     note_abor_during_xfer(nstrm, ssl);
     return 1;

@@ -30,6 +30,7 @@ static const struct testsuite suites[] = {
   { "lsargs", tests_get_lsargs_suite },
   { "logesc", tests_get_logesc_suite },
   { "passprov", tests_get_passprov_suite },
+  { "bulk", tests_get_bulk_suite },
   { NULL, NULL }
 };
 

@@ -24,5 +24,6 @@ Suite *tests_get_redisc_suite(void);
 Suite *tests_get_lsargs_suite(void);
 Suite *tests_get_logesc_suite(void);
 Suite *tests_get_passprov_suite(void);
+Suite *tests_get_bulk_suite(void);
 
 #endif /* SECFTP_TESTS_H */
