@@ -93,3 +93,34 @@ def test_bench_smoke_has_every_server_and_measure():
         check(m is not None, "no negotiated suite for %s" % server)
         check_eq(m.group(1), "TLSv1.3 %s / TLSv1.3 %s" % (SUITE, SUITE),
                  "pinned suites of %s" % server)
+
+
+@test
+def test_bench_ab_smoke_pairs_two_builds():
+    """contrib/bench-ab.py with the same build on both sides: every row
+    has both builds' figures and a B/A ratio (its value is not judged)."""
+    data = tempfile.mkdtemp(prefix="secftp-bench-ab-", dir="/dev/shm")
+    env = dict(os.environ, BENCH_DIR=data, BENCH_SIZE_MB="4",
+               BENCH_SUITE=SUITE)
+    for name in ("SECFTP_TEST_TMP", "SECFTP_MODULE", "SECFTP_PRELOAD",
+                 "SECFTP_VALGRIND"):
+        env.pop(name, None)
+    so = os.path.join(ROOT, "mod_secftp.so")
+    try:
+        proc = subprocess.run([sys.executable,
+                               os.path.join(ROOT, "contrib", "bench-ab.py"),
+                               so, so, "2"], env=env, capture_output=True,
+                              text=True, timeout=170)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+    check(proc.returncode == 0, "bench-ab.py failed: %s" %
+          proc.stderr[-3000:])
+    check("TLSv1.3 %s" % SUITE in proc.stderr,
+          "the pinned suite was not negotiated: %s" % proc.stderr)
+    for direction in ("RETR", "STOR"):
+        for what in ("MB/s", "CPU s/GiB"):
+            m = re.search(r"^%s %s +A [0-9.]+ \([0-9.]+-[0-9.]+\)  "
+                          r"B [0-9.]+ \([0-9.]+-[0-9.]+\)  B/A [0-9.]+ " %
+                          (direction, re.escape(what)), proc.stdout, re.M)
+            check(m is not None, "no %s %s row: %s" % (direction, what,
+                                                         proc.stdout))
