@@ -42,6 +42,11 @@ class Build(bench.ProFTPD):
         finally:
             harness.module_dir = real
         self.label = label
+        # A cgroup of its own: both builds are "mod_secftp" to bench.py,
+        # and a shared cgroup would count the other daemon as a session.
+        os.rmdir(self.cg)
+        self.cg = "%s-%s" % (self.cg, label)
+        os.makedirs(self.cg, exist_ok=True)
 
 
 def main():
