@@ -30,6 +30,7 @@ struct client {
   size_t total;		/* bytes to send */
   size_t chunk;		/* bytes per SSL_write (one record each) */
   enum ending ending;
+  int go_fd;		/* when >= 0: wait for a byte here before sending */
   int ok;
 };
 
@@ -101,6 +102,14 @@ static void *client_main(void *arg) {
       SSL_set_fd(ssl, c->fd) != 1 ||
       SSL_connect(ssl) != 1) {
     goto done;
+  }
+
+  if (c->go_fd >= 0) {
+    char go;
+
+    if (read(c->go_fd, &go, 1) != 1) {
+      goto done;
+    }
   }
 
   for (off = 0; off < c->total; off += c->chunk) {
@@ -181,10 +190,11 @@ struct run {
   SSL *ssl;
 };
 
-static void start_run(struct run *r, size_t total, size_t chunk,
-    enum ending ending) {
+static void start_run_gated(struct run *r, size_t total, size_t chunk,
+    enum ending ending, int go_fd) {
   ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, r->fds), 0);
   memset(&r->client, 0, sizeof(r->client));
+  r->client.go_fd = go_fd;
   r->client.fd = r->fds[1];
   r->client.total = total;
   r->client.chunk = chunk;
@@ -192,6 +202,11 @@ static void start_run(struct run *r, size_t total, size_t chunk,
   ck_assert_int_eq(pthread_create(&r->thread, NULL, client_main,
     &r->client), 0);
   r->ssl = accept_upload(r->fds[0]);
+}
+
+static void start_run(struct run *r, size_t total, size_t chunk,
+    enum ending ending) {
+  start_run_gated(r, total, chunk, ending, -1);
 }
 
 static void end_run(struct run *r) {
@@ -237,11 +252,18 @@ START_TEST (window_bytes_count_as_pending_while_socket_is_quiet) {
   unsigned char buf[600];
   struct pollfd pfd;
   struct run r;
+  int go[2];
   size_t n;
 
-  /* Eight records of 1000 bytes; all of them on the socket first. */
-  start_run(&r, 8000, 1000, END_CLOSE_NOTIFY);
+  /* Eight records of 1000 bytes, sent only once the handshake is over,
+   * and all of them on the socket before the first read.
+   */
+  ck_assert_int_eq(pipe(go), 0);
+  start_run_gated(&r, 8000, 1000, END_CLOSE_NOTIFY, go[0]);
+  ck_assert_int_eq(write(go[1], "g", 1), 1);
   ck_assert_int_eq(pthread_join(r.thread, NULL), 0);
+  close(go[0]);
+  close(go[1]);
   ck_assert_int_eq(r.client.ok, 1);
 
   /* The first read takes everything the socket has into the window. */
