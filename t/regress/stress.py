@@ -6,6 +6,7 @@ reachable (to send garbage below TLS), and one full FTPS session.
 Not a test file (run.py only collects test_*.py).
 """
 
+import ftplib
 import hashlib
 import io
 import os
@@ -217,6 +218,19 @@ class TLSConn:
         self.sock.close()
 
 
+def port_busy_retried(transfer):
+    """Runs transfer(); once more if PASV got ProFTPD core's 425 "Address
+    already in use" (it picks passive ports at random and does not retry
+    one still closing), as real clients do.  Nothing has moved by then:
+    the 425 answers PASV, before any data connection."""
+    try:
+        return transfer()
+    except ftplib.error_temp as e:
+        if not str(e).startswith("425") or "already in use" not in str(e):
+            raise
+        return transfer()
+
+
 def full_session(srv, user="alice", upload=b"", name=None, timeout=20,
                  readback=True):
     """One whole FTPS session: AUTH TLS, login, PBSZ/PROT P, LIST, RETR of
@@ -228,18 +242,21 @@ def full_session(srv, user="alice", upload=b"", name=None, timeout=20,
         f.prot_p()
         moved = 0
         listing = []
-        f.retrlines("LIST", listing.append)
+        port_busy_retried(lambda: f.retrlines("LIST", listing.append))
         harness.check(any("hello.txt" in l for l in listing),
                       "LIST lacks hello.txt: %r" % listing)
         chunks = []
-        f.retrbinary("RETR hello.txt", chunks.append)
+        port_busy_retried(lambda: f.retrbinary("RETR hello.txt",
+                                                chunks.append))
         moved += sum(len(c) for c in chunks)
         if upload:
             name = name or "up-%d.bin" % os.getpid()
-            f.storbinary("STOR " + name, io.BytesIO(upload))
+            port_busy_retried(lambda: f.storbinary("STOR " + name,
+                                                   io.BytesIO(upload)))
             if readback:
                 back = []
-                f.retrbinary("RETR " + name, back.append)
+                port_busy_retried(lambda: f.retrbinary("RETR " + name,
+                                                       back.append))
                 got = b"".join(back)
             else:
                 with open(os.path.join(srv.home(user), name), "rb") as fh:
